@@ -1,0 +1,1 @@
+"""Custom integrations; Home Assistant imports them from this package."""

@@ -1,0 +1,98 @@
+"""Run the MyCirrus simulator: ``python -m simulator --port 8080 --instruments 5``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from contextlib import suppress
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .app import ALL_SCOPES, DEFAULT_API_KEY, Simulator
+from .demo import run_demo
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator", description="A MyCirrus cloud simulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--instruments", type=int, default=3, help="number of demo instruments"
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        help="JSON file: a list of instruments (serial, name, model, type, features, "
+        "online, measuring, last_calibration, last_sic) used instead of --instruments",
+    )
+    parser.add_argument(
+        "--key",
+        action="append",
+        help="accepted API key, optionally KEY=scope1,scope2 (default: "
+        f"{DEFAULT_API_KEY} with every scope); may be repeated",
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every answer"
+    )
+    parser.add_argument(
+        "--demo",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="change instrument states every SECONDS (0: never)",
+    )
+    return parser.parse_args(argv)
+
+
+def build_simulator(args: argparse.Namespace) -> Simulator:
+    """Create the simulator the command line describes."""
+    simulator = Simulator(latency=args.latency)
+    for spec in args.key or [DEFAULT_API_KEY]:
+        key, _, scopes = spec.partition("=")
+        simulator.add_key(
+            key, scopes=frozenset(scopes.split(",")) if scopes else ALL_SCOPES
+        )
+    if args.file:
+        items: list[dict[str, Any]] = json.loads(args.file.read_text())
+        for item in items:
+            simulator.add_instrument(**item)
+    else:
+        simulator.add_demo_instruments(args.instruments)
+    return simulator
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until cancelled."""
+    simulator = build_simulator(args)
+    runner = web.AppRunner(simulator.make_app())
+    await runner.setup()
+    await web.TCPSite(runner, args.host, args.port).start()
+    keys = ", ".join(simulator.keys)
+    print(
+        f"MyCirrus simulator on http://{args.host}:{args.port}/v1 with "
+        f"{len(simulator.instruments)} instruments; API key(s): {keys}",
+        flush=True,
+    )
+    try:
+        if args.demo > 0:
+            await run_demo(simulator, args.demo)
+        else:
+            await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point."""
+    with suppress(KeyboardInterrupt):
+        asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

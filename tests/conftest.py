@@ -1,0 +1,192 @@
+"""Fixtures: a MyCirrus simulator on loopback and config entries that use it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from datetime import UTC, datetime, timedelta
+import logging
+from typing import Any
+
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+import pytest
+
+# Home Assistant puts its own test config dir first on sys.path before it imports
+# `custom_components`; importing ours first makes it the one that is found.
+import custom_components.mycirrus  # noqa: F401  # isort: skip
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mycirrus.api import MyCirrusClient
+from custom_components.mycirrus.const import (
+    CONF_API_URL,
+    CONF_SERIAL,
+    DOMAIN,
+    SUBENTRY_TYPE_INSTRUMENT,
+)
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from simulator import SimInstrument, Simulator
+
+API_KEY = "mycirrus-123456-AABBCCDD11223344"
+OTHER_KEY = "mycirrus-654321-99887766FFEEDDCC"
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+# The instruments of the test account, in the states the entities must show.
+ONLINE = "QT100001"  # online, measuring, calibrated, SIC with tone levels
+OFFLINE = "QT100002"  # offline, results kept
+CALIBRATING = "QT100003"  # calibrating now
+NEVER_CALIBRATED = "QT100004"  # never calibrated, SIC failed with an unknown word
+NO_SIC = "QT100005"  # no SIC feature, calibration failed
+
+
+def _calibration(days: int, status: str = "Success") -> dict[str, Any]:
+    return {
+        "time": (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "level": 93.7,
+        "offset": 0.04,
+        "status": status,
+    }
+
+
+def _sic(hours: int, status: str = "Success") -> dict[str, Any]:
+    return {
+        "time": (NOW - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "status": status,
+        "_500Hz": 94.0,
+        "_1KHz": 94.1,
+        "_8KHz": 93.9,
+    }
+
+
+def populate(simulator: Simulator) -> None:
+    """Give the simulator the test account's five instruments."""
+    simulator.add_instrument(
+        ONLINE,
+        "Site gate",
+        last_calibration=_calibration(3),
+        last_sic=_sic(6),
+    )
+    simulator.add_instrument(
+        OFFLINE,
+        "Roof",
+        online=False,
+        measuring=False,
+        last_calibration=_calibration(10),
+        last_sic=_sic(30),
+    )
+    simulator.add_instrument(
+        CALIBRATING,
+        "Stage left",
+        model="CR:915",
+        calibration_in_progress=True,
+        last_calibration=_calibration(1),
+        last_sic={"time": "2026-11-23T21:00:00Z", "status": "Success"},
+    )
+    simulator.add_instrument(
+        NEVER_CALIBRATED,
+        "Car park",
+        last_sic=_sic(2, "Inconclusive"),
+    )
+    simulator.add_instrument(
+        NO_SIC,
+        "Loading bay",
+        features=["Modem"],
+        last_calibration=_calibration(5, "Failed"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom integrations in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_api_key_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail any test in which a log record shows an API key."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for record in caplog.get_records("call") + caplog.get_records("setup"):
+        text = record.getMessage()
+        assert API_KEY not in text
+        assert OTHER_KEY not in text
+
+
+@pytest.fixture
+def simulator() -> Simulator:
+    """Return the simulated cloud with the test account."""
+    sim = Simulator()
+    sim.add_key(API_KEY)
+    populate(sim)
+    return sim
+
+
+@pytest.fixture
+async def sim_server(
+    simulator: Simulator, socket_enabled: None
+) -> AsyncGenerator[TestServer]:
+    """Serve the simulator on loopback (pytest-socket still allows only loopback)."""
+    server = TestServer(simulator.make_app(), host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def api_url(sim_server: TestServer) -> str:
+    """Return the simulator's API base URL."""
+    return str(sim_server.make_url("/v1"))
+
+
+@pytest.fixture
+async def client(api_url: str) -> AsyncGenerator[MyCirrusClient]:
+    """Return a client of the simulator on its own session."""
+    async with ClientSession() as session:
+        yield MyCirrusClient(session, API_KEY, base_url=api_url, request_timeout=2)
+
+
+def instrument_subentry(serial: str, title: str) -> ConfigSubentryData:
+    """Return the subentry data that follows one instrument."""
+    return ConfigSubentryData(
+        data={CONF_SERIAL: serial},
+        subentry_type=SUBENTRY_TYPE_INSTRUMENT,
+        title=title,
+        unique_id=serial,
+    )
+
+
+@pytest.fixture
+def followed(simulator: Simulator) -> list[SimInstrument]:
+    """Return the instruments the config entry follows: all of them."""
+    return list(simulator.instruments.values())
+
+
+@pytest.fixture
+def config_entry(
+    hass: HomeAssistant, api_url: str, followed: list[SimInstrument]
+) -> MockConfigEntry:
+    """Return a MyCirrus config entry against the simulator, added to hass."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="MyCirrus",
+        data={CONF_API_KEY: API_KEY, CONF_API_URL: api_url},
+        subentries_data=[instrument_subentry(i.serial, i.name) for i in followed],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+type SetUp = Callable[[], Awaitable[MockConfigEntry]]
+
+
+@pytest.fixture
+def set_up(hass: HomeAssistant, config_entry: MockConfigEntry) -> SetUp:
+    """Return a function that sets the config entry up."""
+
+    async def _set_up() -> MockConfigEntry:
+        await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+        return config_entry
+
+    return _set_up
