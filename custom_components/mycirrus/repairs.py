@@ -1,0 +1,55 @@
+"""Repair flows: stop following an instrument that MyCirrus no longer knows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult
+
+from .const import ISSUE_INSTRUMENT_GONE
+
+
+class RemoveInstrumentRepairFlow(RepairsFlow):
+    """Confirm, then remove the subentry of an instrument that is gone."""
+
+    def __init__(self, entry_id: str, subentry_id: str, serial: str) -> None:
+        """Remember which subentry the issue is about."""
+        self._entry_id = entry_id
+        self._subentry_id = subentry_id
+        self._serial = serial
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> FlowResult:
+        """Start at the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> FlowResult:
+        """Remove the instrument's subentry once the user confirms."""
+        if user_input is not None:
+            entry = self.hass.config_entries.async_get_entry(self._entry_id)
+            if entry is not None and self._subentry_id in entry.subentries:
+                self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"serial": self._serial},
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
+) -> RepairsFlow:
+    """Return the fix flow of a MyCirrus repair issue."""
+    if data is None or not issue_id.startswith(ISSUE_INSTRUMENT_GONE):
+        raise ValueError(f"No fix flow for issue {issue_id}")
+    return RemoveInstrumentRepairFlow(
+        str(data["entry_id"]), str(data["subentry_id"]), str(data["serial"])
+    )

@@ -1,0 +1,71 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.mycirrus.const import DOMAIN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+
+def device_subentry_id(device: dr.DeviceEntry) -> str | None:
+    """Return the subentry a device belongs to, on every supported release."""
+    if hasattr(device, "config_subentry_id"):  # Home Assistant 2026.10 and newer
+        return device.config_subentry_id  # type: ignore[no-any-return]
+    subentries = set().union(*device.config_entries_subentries.values())
+    return next(iter(subentries))  # type: ignore[no-any-return]
+
+
+def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
+    """Return every device of an entry with its entities, in a stable shape."""
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    entry = hass.config_entries.async_get_entry(entry_id)
+    assert entry is not None
+    result: dict[str, Any] = {}
+    for device in dr.async_entries_for_config_entry(device_registry, entry_id):
+        (serial,) = (i for d, i in device.identifiers if d == DOMAIN)
+        subentry = entry.subentries[device_subentry_id(device)]  # type: ignore[index]
+        entities: dict[str, Any] = {}
+        for entity in er.async_entries_for_device(
+            entity_registry, device.id, include_disabled_entities=True
+        ):
+            assert entity.config_subentry_id == subentry.subentry_id
+            state = hass.states.get(entity.entity_id)
+            entities[entity.entity_id] = {
+                "unique_id": entity.unique_id,
+                "translation_key": entity.translation_key,
+                "device_class": entity.original_device_class,
+                "entity_category": entity.entity_category,
+                "disabled_by": entity.disabled_by,
+                "state": state.state if state else None,
+                "attributes": dict(state.attributes) if state else None,
+            }
+        result[serial] = {
+            "name": device.name,
+            "manufacturer": device.manufacturer,
+            "model": device.model,
+            "serial_number": device.serial_number,
+            "configuration_url": device.configuration_url,
+            "subentry": subentry.unique_id,
+            "entities": dict(sorted(entities.items())),
+        }
+    return dict(sorted(result.items()))
+
+
+async def async_advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 60
+) -> None:
+    """Move time on and wait for the refresh it triggers, HTTP included.
+
+    The coordinator refreshes in a background task, which a plain
+    ``async_block_till_done`` does not wait for.
+    """
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
