@@ -373,8 +373,10 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         Assistant prefers to ``async_update_reload_and_abort``; an entry that failed
         to set up has no listener and is reloaded here.
         """
+        # Read before the update: a listener may run, and reload, within it.
+        has_listener = bool(entry.update_listeners)
         changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not (changed and entry.update_listeners):
+        if not (changed and has_listener):
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         reason = (
             "reauth_successful"

@@ -320,14 +320,24 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
         return None
 
     def _async_set_instrument(self, instrument: Instrument) -> None:
-        """Store an instrument's details; carry a new name or model to its device."""
+        """Store an instrument's details; carry a new name or model to HA."""
         serial = instrument.serial_number
         previous = self.instruments.get(serial)
         self.instruments[serial] = instrument
-        if previous is None or previous == instrument:
-            return
+        if previous is not None and previous != instrument:
+            self._async_update_device(instrument)
+        subentry = self.config_entry.subentries.get(self.followed[serial].subentry_id)
+        if instrument.name and subentry and subentry.title != instrument.name:
+            self.hass.config_entries.async_update_subentry(
+                self.config_entry, subentry, title=instrument.name
+            )
+
+    def _async_update_device(self, instrument: Instrument) -> None:
+        """Rename the device; a name the user gave it stays in front."""
         device_registry = dr.async_get(self.hass)
-        device = device_registry.async_get_device(identifiers={(DOMAIN, serial)})
+        device = device_registry.async_get_device(
+            identifiers={(DOMAIN, instrument.serial_number)}
+        )
         if device is None:
             return
         changes: dict[str, Any] = {}
@@ -337,16 +347,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
             changes["model"] = instrument.model
         if changes:
             device_registry.async_update_device(device.id, **changes)
-        followed = self.followed[serial]
-        subentry = self.config_entry.subentries.get(followed.subentry_id)
-        if (
-            instrument.name
-            and subentry is not None
-            and subentry.title != instrument.name
-        ):
-            self.hass.config_entries.async_update_subentry(
-                self.config_entry, subentry, title=instrument.name
-            )
 
     def _async_raise_issue(self, kind: str, serial: str) -> None:
         followed = self.followed[serial]

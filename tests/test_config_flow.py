@@ -1,0 +1,415 @@
+"""The config flow: user, instruments, reauth and reconfigure."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mycirrus.const import (
+    CONF_API_URL,
+    CONF_EXTRA_SERIALS,
+    CONF_INSTRUMENTS,
+    CONF_SERIAL,
+    DOMAIN,
+    SUBENTRY_TYPE_INSTRUMENT,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from simulator import Simulator
+
+from .conftest import (
+    API_KEY,
+    CALIBRATING,
+    NEVER_CALIBRATED,
+    NO_SIC,
+    OFFLINE,
+    ONLINE,
+    OTHER_KEY,
+    SetUp,
+    instrument_subentry,
+)
+
+ALL = [ONLINE, OFFLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC]
+
+
+async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start the flow in advanced mode, where the API URL can be set."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return result
+
+
+async def submit(
+    hass: HomeAssistant, result: ConfigFlowResult, user_input: dict[str, Any]
+) -> ConfigFlowResult:
+    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+
+
+def subentries(result: ConfigFlowResult) -> list[tuple[str, str, str]]:
+    return sorted(
+        (s.unique_id, s.title, s.data[CONF_SERIAL])
+        for s in result["result"].subentries.values()
+    )
+
+
+def suggested(result: ConfigFlowResult, field: str) -> Any:
+    """Return the value a form suggests for a field."""
+    for key in result["data_schema"].schema:
+        if key == field:
+            return (key.description or {}).get("suggested_value")
+    raise KeyError(field)
+
+
+async def test_full_flow(hass: HomeAssistant, api_url: str) -> None:
+    result = await start_user_flow(hass)
+    assert set(result["data_schema"].schema) == {CONF_API_KEY, CONF_API_URL}
+    result = await submit(
+        hass, result, {CONF_API_KEY: f"  {API_KEY} ", CONF_API_URL: api_url + "/"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "instruments"
+    schema = result["data_schema"].schema
+    (instruments_key,) = (k for k in schema if k == CONF_INSTRUMENTS)
+    assert instruments_key.default() == ALL
+    options = schema[instruments_key].config["options"]
+    assert options[0] == {"value": ONLINE, "label": "Site gate (QT100001, CR:900)"}
+
+    result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE, NO_SIC]})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "MyCirrus"
+    assert result["data"] == {CONF_API_KEY: API_KEY, CONF_API_URL: api_url}
+    assert subentries(result) == [
+        (ONLINE, "Site gate", ONLINE),
+        (NO_SIC, "Loading bay", NO_SIC),
+    ]
+    entry = result["result"]
+    assert all(
+        s.subentry_type == SUBENTRY_TYPE_INSTRUMENT for s in entry.subentries.values()
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("binary_sensor.site_gate_online").state == "on"
+
+
+async def test_default_url_without_advanced_mode(
+    hass: HomeAssistant, api_url: str
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert set(result["data_schema"].schema) == {CONF_API_KEY}
+    with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
+        result = await submit(hass, result, {CONF_API_KEY: API_KEY})
+    assert result["step_id"] == "instruments"
+    result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE]})
+    assert result["data"][CONF_API_URL] == api_url
+
+
+@pytest.mark.parametrize(
+    ("breakage", "error"),
+    [
+        (lambda s: s.revoke_key(API_KEY), "invalid_auth"),
+        (
+            lambda s: s.add_key(API_KEY, scopes={"data.noise:read"}),
+            "missing_permission",
+        ),
+        (lambda s: s.add_fault("rate_limit", retry_after="30"), "rate_limited"),
+        (lambda s: s.add_fault("server_error"), "cannot_connect"),
+        (lambda s: s.add_fault("not_json"), "cannot_connect"),
+        (lambda s: s.add_key(API_KEY, instruments=set()), "no_instruments"),
+    ],
+)
+async def test_user_errors_then_success(
+    hass: HomeAssistant,
+    api_url: str,
+    simulator: Simulator,
+    breakage: Any,
+    error: str,
+) -> None:
+    breakage(simulator)
+    result = await start_user_flow(hass)
+    user_input = {CONF_API_KEY: API_KEY, CONF_API_URL: api_url}
+    result = await submit(hass, result, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    # The form keeps what the user typed.
+    assert suggested(result, CONF_API_URL) == api_url
+    assert suggested(result, CONF_API_KEY) == API_KEY
+
+    simulator.clear_faults()
+    simulator.add_key(API_KEY)
+    result = await submit(hass, result, user_input)
+    assert result["step_id"] == "instruments"
+
+
+async def test_user_cannot_connect(hass: HomeAssistant, api_url: str) -> None:
+    result = await start_user_flow(hass)
+    result = await submit(
+        hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: "http://127.0.0.1:9/v1"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_user_unexpected_error(hass: HomeAssistant, api_url: str) -> None:
+    result = await start_user_flow(hass)
+    with patch(
+        "custom_components.mycirrus.config_flow.MyCirrusClient.instruments",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await submit(
+            hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url}
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_user_invalid_url(hass: HomeAssistant, simulator: Simulator) -> None:
+    result = await start_user_flow(hass)
+    result = await submit(
+        hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: "ftp://x"}
+    )
+    assert result["errors"] == {CONF_API_URL: "invalid_url"}
+    assert sum(simulator.requests.values()) == 0
+
+
+async def test_same_key_twice(
+    hass: HomeAssistant, config_entry: MockConfigEntry, api_url: str
+) -> None:
+    result = await start_user_flow(hass)
+    result = await submit(hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def instruments_step(hass: HomeAssistant, api_url: str) -> ConfigFlowResult:
+    result = await start_user_flow(hass)
+    return await submit(hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url})
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("QT1?x=1", "invalid_serial"),
+        ("QT999999", "unknown_serial"),
+        (f"{ONLINE}, QT999999", "unknown_serial"),
+    ],
+)
+async def test_typed_serial_errors_then_success(
+    hass: HomeAssistant, api_url: str, typed: str, error: str
+) -> None:
+    result = await instruments_step(hass, api_url)
+    result = await submit(
+        hass, result, {CONF_INSTRUMENTS: [], CONF_EXTRA_SERIALS: typed}
+    )
+    assert result["errors"] == {CONF_EXTRA_SERIALS: error}
+    assert (
+        result["description_placeholders"]["serial"]
+        == typed.rsplit(", ", maxsplit=1)[-1]
+    )
+    result = await submit(
+        hass, result, {CONF_INSTRUMENTS: [], CONF_EXTRA_SERIALS: ONLINE}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert subentries(result) == [(ONLINE, "Site gate", ONLINE)]
+
+
+async def test_typed_serial_the_key_cannot_see(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    simulator.add_key(API_KEY, instruments={ONLINE})
+    result = await instruments_step(hass, api_url)
+    result = await submit(hass, result, {CONF_EXTRA_SERIALS: OFFLINE})
+    assert result["errors"] == {CONF_EXTRA_SERIALS: "unknown_serial"}
+
+
+async def test_typed_serial_rate_limited(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    result = await instruments_step(hass, api_url)
+    simulator.add_fault("rate_limit", count=1)
+    result = await submit(
+        hass, result, {CONF_INSTRUMENTS: [], CONF_EXTRA_SERIALS: ONLINE}
+    )
+    assert result["errors"] == {CONF_EXTRA_SERIALS: "rate_limited"}
+
+
+async def test_typed_serial_not_in_the_list(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    """An instrument the list leaves out is followed under its serial."""
+    listed = [simulator.instruments[ONLINE].info()]
+    # The list leaves it out both in the flow and at set-up.
+    simulator.add_fault("raw", endpoint="instruments", body=listed, count=2)
+    result = await instruments_step(hass, api_url)
+    result = await submit(
+        hass,
+        result,
+        {CONF_INSTRUMENTS: [ONLINE], CONF_EXTRA_SERIALS: f"{ONLINE}; {NO_SIC}"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Its subentry is titled with the serial, then with the instrument's own
+    # name once the entry has fetched the details at set-up.
+    assert subentries(result) == [
+        (ONLINE, "Site gate", ONLINE),
+        (NO_SIC, "Loading bay", NO_SIC),
+    ]
+    assert simulator.requests["instrument"] == 1
+
+
+async def test_nothing_selected(hass: HomeAssistant, api_url: str) -> None:
+    result = await instruments_step(hass, api_url)
+    result = await submit(hass, result, {CONF_INSTRUMENTS: [], CONF_EXTRA_SERIALS: " "})
+    assert result["errors"] == {"base": "no_selection"}
+
+
+async def test_instruments_followed_elsewhere(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url},
+        subentries_data=[instrument_subentry(ONLINE, "Site gate")],
+    )
+    other.add_to_hass(hass)
+    result = await instruments_step(hass, api_url)
+    schema = result["data_schema"].schema
+    (instruments_key,) = (k for k in schema if k == CONF_INSTRUMENTS)
+    assert ONLINE not in instruments_key.default()
+    result = await submit(hass, result, {CONF_EXTRA_SERIALS: ONLINE})
+    assert result["errors"] == {CONF_EXTRA_SERIALS: "already_followed"}
+
+
+# -- reauthentication -------------------------------------------------------
+
+
+async def test_reauth(hass: HomeAssistant, set_up: SetUp, simulator: Simulator) -> None:
+    entry = await set_up()
+    simulator.revoke_key(API_KEY)
+    simulator.add_key(OTHER_KEY)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await submit(hass, result, {CONF_API_KEY: API_KEY})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_API_KEY] == OTHER_KEY
+    assert entry.state is ConfigEntryState.LOADED
+    assert simulator.seen_keys[OTHER_KEY] > 1
+
+
+async def test_reauth_after_failed_setup(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    """A 401 at set-up starts reauth; the new key sets the entry up."""
+    simulator.revoke_key(API_KEY)
+    entry = await set_up()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    simulator.add_key(OTHER_KEY)
+    result = await submit(hass, flows[0], {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_with_the_same_key_reloads(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    result = await entry.start_reauth_flow(hass)
+    before = simulator.requests["instruments"]
+    result = await submit(hass, result, {CONF_API_KEY: API_KEY})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    # Validation listed the instruments once; the reload lists them again.
+    assert simulator.requests["instruments"] == before + 2
+
+
+async def test_reauth_key_that_cannot_see_an_instrument(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    simulator.add_key(OTHER_KEY, instruments={ONLINE, OFFLINE})
+    result = await entry.start_reauth_flow(hass)
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "instrument_not_visible"
+    assert result["description_placeholders"] == {"serial": CALIBRATING}
+    assert entry.data[CONF_API_KEY] == API_KEY
+
+
+async def test_reauth_sees_unlisted_instruments(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    simulator.add_key(OTHER_KEY)
+    simulator.add_fault("raw", endpoint="instruments", body=[], count=1)
+    result = await entry.start_reauth_flow(hass)
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_with_a_key_another_entry_uses(
+    hass: HomeAssistant, set_up: SetUp, api_url: str
+) -> None:
+    entry = await set_up()
+    MockConfigEntry(
+        domain=DOMAIN, data={CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url}
+    ).add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "already_configured"
+
+
+# -- reconfigure ------------------------------------------------------------
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator, api_url: str
+) -> None:
+    entry = await set_up()
+    simulator.add_key(OTHER_KEY)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={
+            "source": "reconfigure",
+            "entry_id": entry.entry_id,
+            "show_advanced_options": True,
+        },
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY, CONF_API_URL: "x"})
+    assert result["errors"] == {CONF_API_URL: "invalid_url"}
+    simulator.add_fault("server_error", count=1)
+    user_input = {CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url}
+    result = await submit(hass, result, user_input)
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await submit(hass, result, user_input)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data == {CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url}
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_reconfigure_keeps_the_url_in_basic_mode(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator, api_url: str
+) -> None:
+    entry = await set_up()
+    simulator.add_key(OTHER_KEY)
+    result = await entry.start_reconfigure_flow(hass)
+    assert set(result["data_schema"].schema) == {CONF_API_KEY}
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_API_URL] == api_url
