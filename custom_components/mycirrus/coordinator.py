@@ -129,7 +129,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
         self.backoff_until: datetime | None = None
         self._metadata_at: datetime | None = None
         self._not_found_rounds: Counter[str] = Counter()
-        self._max_in_flight = max_in_flight
+        self.max_in_flight = max_in_flight
 
     async def _async_setup(self) -> None:
         """Fetch the instruments' names, models and features once at set-up."""
@@ -152,7 +152,9 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
         """Fetch every followed instrument's status, a bounded number at a time."""
         now = dt_util.utcnow()
         if self.backoff_until is not None and now < self.backoff_until:
-            # Asked for early (an entity update request): stay quiet.
+            # Asked for early (an entity update request): stay quiet, and keep
+            # the next refresh where the back-off put it.
+            self.update_interval = self.backoff_until - now
             return self._data_or_fail("rate_limited")
         try:
             if (
@@ -187,7 +189,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
     async def _async_fetch_statuses(
         self,
     ) -> dict[str, InstrumentStatus | MyCirrusError]:
-        semaphore = asyncio.Semaphore(self._max_in_flight)
+        semaphore = asyncio.Semaphore(self.max_in_flight)
         stopped: list[_RoundStopped] = []
 
         async def fetch(serial: str) -> InstrumentStatus | MyCirrusError:
