@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -293,3 +294,16 @@ async def test_unload_leaves_nothing_behind(
     assert sum(simulator.requests.values()) == sent
     assert not entry.update_listeners
     assert not ir.async_get(hass).issues
+
+
+async def test_unexpected_error_is_contained(
+    hass: HomeAssistant, set_up: SetUp, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await set_up()
+    coordinator = entry.runtime_data
+    with patch.object(coordinator.client, "status", side_effect=RuntimeError("bug")):
+        await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert "Unexpected error fetching mycirrus data" in caplog.text
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -29,12 +30,16 @@ def _instrument(coordinator: MyCirrusCoordinator, serial: str) -> dict[str, Any]
     }
 
 
+def _seconds(delay: timedelta | None) -> float | None:
+    return None if delay is None else delay.total_seconds()
+
+
 def _coordinator(coordinator: MyCirrusCoordinator) -> dict[str, Any]:
     return {
         "last_update_success": coordinator.last_update_success,
         "last_success": coordinator.last_success,
-        "update_interval": coordinator.update_interval,
-        "backoff": coordinator.backoff,
+        "update_interval_seconds": _seconds(coordinator.update_interval),
+        "backoff_seconds": _seconds(coordinator.backoff),
         "backoff_until": coordinator.backoff_until,
         "request_counts": dict(coordinator.request_counts),
     }
