@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta
 import logging
+import re
 from typing import Any
 
 from aiohttp import ClientSession
@@ -103,14 +104,24 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_api_key_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
-    """Fail any test in which a log record shows an API key."""
+def clean_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test whose log shows an API key or a deprecation of ours.
+
+    Home Assistant reports a custom integration's use of deprecated APIs as a
+    log line, not a warning, so the log is where to look.
+    """
     caplog.set_level(logging.DEBUG)
     yield
-    for record in caplog.get_records("call") + caplog.get_records("setup"):
+    for record in caplog.get_records("setup") + caplog.get_records("call"):
         text = record.getMessage()
         assert API_KEY not in text
         assert OTHER_KEY not in text
+        assert not DEPRECATION.search(text), text
+
+
+DEPRECATION = re.compile(
+    r"(?i)(detected that custom integration 'mycirrus'|mycirrus.*deprecat)"
+)
 
 
 @pytest.fixture

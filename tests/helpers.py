@@ -8,6 +8,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.mycirrus.compat import async_get_entry_device
 from custom_components.mycirrus.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -19,6 +20,12 @@ def device_subentry_id(device: dr.DeviceEntry) -> str | None:
         return device.config_subentry_id  # type: ignore[no-any-return]
     subentries = set().union(*device.config_entries_subentries.values())
     return next(iter(subentries))  # type: ignore[no-any-return]
+
+
+def device_of(hass: HomeAssistant, serial: str) -> dr.DeviceEntry | None:
+    """Return the device of an instrument of the (only) MyCirrus entry."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return async_get_entry_device(dr.async_get(hass), (DOMAIN, serial), entry.entry_id)
 
 
 def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
@@ -44,7 +51,10 @@ def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
                 "entity_category": entity.entity_category,
                 "disabled_by": entity.disabled_by,
                 "state": state.state if state else None,
-                "attributes": dict(state.attributes) if state else None,
+                # Newer releases key attributes by a StrEnum: compare as text.
+                "attributes": (
+                    {str(k): v for k, v in state.attributes.items()} if state else None
+                ),
             }
         result[serial] = {
             "name": device.name,

@@ -14,12 +14,13 @@ from custom_components.mycirrus.const import (
     CONF_INSTRUMENTS,
     CONF_SERIAL,
     DOMAIN,
+    SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
 )
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from simulator import Simulator
 
 from .conftest import (
@@ -38,9 +39,9 @@ ALL = [ONLINE, OFFLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC]
 
 
 async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
-    """Start the flow in advanced mode, where the API URL can be set."""
+    """Start the user flow."""
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
+        DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
@@ -61,19 +62,26 @@ def subentries(result: ConfigFlowResult) -> list[tuple[str, str, str]]:
 
 
 def suggested(result: ConfigFlowResult, field: str) -> Any:
-    """Return the value a form suggests for a field."""
-    for key in result["data_schema"].schema:
-        if key == field:
-            return (key.description or {}).get("suggested_value")
+    """Return the value a form suggests for a field, sections included."""
+    schemas = [result["data_schema"].schema]
+    while schemas:
+        schema = schemas.pop()
+        for key, value in schema.items():
+            if key == field:
+                return (key.description or {}).get("suggested_value")
+            if isinstance(value, section):
+                schemas.append(value.schema.schema)
     raise KeyError(field)
+
+
+def credentials(api_key: str, api_url: str) -> dict[str, Any]:
+    return {CONF_API_KEY: api_key, SECTION_ADVANCED: {CONF_API_URL: api_url}}
 
 
 async def test_full_flow(hass: HomeAssistant, api_url: str) -> None:
     result = await start_user_flow(hass)
-    assert set(result["data_schema"].schema) == {CONF_API_KEY, CONF_API_URL}
-    result = await submit(
-        hass, result, {CONF_API_KEY: f"  {API_KEY} ", CONF_API_URL: api_url + "/"}
-    )
+    assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
+    result = await submit(hass, result, credentials(f"  {API_KEY} ", api_url + "/"))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "instruments"
     schema = result["data_schema"].schema
@@ -99,14 +107,13 @@ async def test_full_flow(hass: HomeAssistant, api_url: str) -> None:
     assert hass.states.get("binary_sensor.site_gate_online").state == "on"
 
 
-async def test_default_url_without_advanced_mode(
+async def test_default_url_when_the_section_stays_closed(
     hass: HomeAssistant, api_url: str
 ) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert set(result["data_schema"].schema) == {CONF_API_KEY}
+    # The production URL is the default; here it is the simulator's.
     with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
+        result = await start_user_flow(hass)
+        assert suggested(result, CONF_API_URL) is None
         result = await submit(hass, result, {CONF_API_KEY: API_KEY})
     assert result["step_id"] == "instruments"
     result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE]})
@@ -136,7 +143,7 @@ async def test_user_errors_then_success(
 ) -> None:
     breakage(simulator)
     result = await start_user_flow(hass)
-    user_input = {CONF_API_KEY: API_KEY, CONF_API_URL: api_url}
+    user_input = credentials(API_KEY, api_url)
     result = await submit(hass, result, user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
@@ -152,9 +159,7 @@ async def test_user_errors_then_success(
 
 async def test_user_cannot_connect(hass: HomeAssistant, api_url: str) -> None:
     result = await start_user_flow(hass)
-    result = await submit(
-        hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: "http://127.0.0.1:9/v1"}
-    )
+    result = await submit(hass, result, credentials(API_KEY, "http://127.0.0.1:9/v1"))
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -164,18 +169,14 @@ async def test_user_unexpected_error(hass: HomeAssistant, api_url: str) -> None:
         "custom_components.mycirrus.config_flow.MyCirrusClient.instruments",
         side_effect=RuntimeError("boom"),
     ):
-        result = await submit(
-            hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url}
-        )
+        result = await submit(hass, result, credentials(API_KEY, api_url))
     assert result["errors"] == {"base": "unknown"}
 
 
 async def test_user_invalid_url(hass: HomeAssistant, simulator: Simulator) -> None:
     result = await start_user_flow(hass)
-    result = await submit(
-        hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: "ftp://x"}
-    )
-    assert result["errors"] == {CONF_API_URL: "invalid_url"}
+    result = await submit(hass, result, credentials(API_KEY, "ftp://x"))
+    assert result["errors"] == {"base": "invalid_url"}
     assert sum(simulator.requests.values()) == 0
 
 
@@ -183,14 +184,14 @@ async def test_same_key_twice(
     hass: HomeAssistant, config_entry: MockConfigEntry, api_url: str
 ) -> None:
     result = await start_user_flow(hass)
-    result = await submit(hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url})
+    result = await submit(hass, result, credentials(API_KEY, api_url))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
 
 async def instruments_step(hass: HomeAssistant, api_url: str) -> ConfigFlowResult:
     result = await start_user_flow(hass)
-    return await submit(hass, result, {CONF_API_KEY: API_KEY, CONF_API_URL: api_url})
+    return await submit(hass, result, credentials(API_KEY, api_url))
 
 
 @pytest.mark.parametrize(
@@ -274,7 +275,7 @@ async def test_instruments_followed_elsewhere(
 ) -> None:
     other = MockConfigEntry(
         domain=DOMAIN,
-        data={CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url},
+        data=credentials(OTHER_KEY, api_url),
         subentries_data=[instrument_subentry(ONLINE, "Site gate")],
     )
     other.add_to_hass(hass)
@@ -363,9 +364,9 @@ async def test_reauth_with_a_key_another_entry_uses(
     hass: HomeAssistant, set_up: SetUp, api_url: str
 ) -> None:
     entry = await set_up()
-    MockConfigEntry(
-        domain=DOMAIN, data={CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url}
-    ).add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, data=credentials(OTHER_KEY, api_url)).add_to_hass(
+        hass
+    )
     result = await entry.start_reauth_flow(hass)
     result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
     assert result["reason"] == "already_configured"
@@ -379,19 +380,12 @@ async def test_reconfigure(
 ) -> None:
     entry = await set_up()
     simulator.add_key(OTHER_KEY)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={
-            "source": "reconfigure",
-            "entry_id": entry.entry_id,
-            "show_advanced_options": True,
-        },
-    )
+    result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
-    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY, CONF_API_URL: "x"})
-    assert result["errors"] == {CONF_API_URL: "invalid_url"}
+    result = await submit(hass, result, credentials(OTHER_KEY, "x"))
+    assert result["errors"] == {"base": "invalid_url"}
     simulator.add_fault("server_error", count=1)
-    user_input = {CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url}
+    user_input = credentials(OTHER_KEY, api_url)
     result = await submit(hass, result, user_input)
     assert result["errors"] == {"base": "cannot_connect"}
     result = await submit(hass, result, user_input)
@@ -403,13 +397,13 @@ async def test_reconfigure(
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
-async def test_reconfigure_keeps_the_url_in_basic_mode(
+async def test_reconfigure_keeps_the_url_by_default(
     hass: HomeAssistant, set_up: SetUp, simulator: Simulator, api_url: str
 ) -> None:
     entry = await set_up()
     simulator.add_key(OTHER_KEY)
     result = await entry.start_reconfigure_flow(hass)
-    assert set(result["data_schema"].schema) == {CONF_API_KEY}
+    assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
     result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_URL] == api_url

@@ -7,17 +7,16 @@ import json
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import JSONEncoder
 from simulator import Simulator
 
 from .conftest import API_KEY, NO_SIC, ONLINE, SetUp
+from .helpers import device_of
 
 
 def as_json(data: object) -> object:
@@ -45,7 +44,7 @@ async def test_device_diagnostics(
     hass: HomeAssistant, set_up: SetUp, snapshot: SnapshotAssertion
 ) -> None:
     entry = await set_up()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ONLINE)})
+    device = device_of(hass, ONLINE)
     assert device is not None
     diagnostics = as_json(await async_get_device_diagnostics(hass, entry, device))
     assert API_KEY not in json.dumps(diagnostics)

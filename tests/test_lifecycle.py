@@ -23,7 +23,7 @@ from homeassistant.setup import async_setup_component
 from simulator import Simulator
 
 from .conftest import API_KEY, NO_SIC, OFFLINE, ONLINE, SetUp
-from .helpers import async_advance
+from .helpers import async_advance, device_of
 
 
 def issues(hass: HomeAssistant) -> list[tuple[str, str, bool]]:
@@ -33,10 +33,6 @@ def issues(hass: HomeAssistant) -> list[tuple[str, str, bool]]:
         for issue in ir.async_get(hass).issues.values()
         if issue.domain == DOMAIN
     )
-
-
-def device_of(hass: HomeAssistant, serial: str) -> dr.DeviceEntry | None:
-    return dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
 
 
 async def fix_issue(hass: HomeAssistant, issue: ir.IssueEntry) -> dict[str, Any]:

@@ -8,8 +8,6 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
@@ -21,6 +19,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -44,6 +43,7 @@ from .api import (
     MyCirrusRateLimitError,
     validate_serial,
 )
+from .compat import vol
 from .const import (
     API_KEYS_URL,
     CONF_API_URL,
@@ -51,6 +51,7 @@ from .const import (
     CONF_INSTRUMENTS,
     CONF_SERIAL,
     DOMAIN,
+    SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
 )
 from .coordinator import MyCirrusConfigEntry, followed_instruments
@@ -155,25 +156,40 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the subentry flows: one per followed instrument."""
         return {SUBENTRY_TYPE_INSTRUMENT: InstrumentSubentryFlow}
 
-    def _credentials_schema(self, *, api_url: str) -> vol.Schema:
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_API_KEY): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD)
-            )
-        }
-        if self.show_advanced_options:
-            fields[vol.Required(CONF_API_URL, default=api_url)] = TextSelector(
-                TextSelectorConfig(type=TextSelectorType.URL)
-            )
-        return vol.Schema(fields)
+    @staticmethod
+    def _credentials_schema(*, api_url: str) -> vol.Schema:
+        """Return the key field, and the API URL in a collapsed section.
 
+        The URL only matters for testing against a simulator. Home Assistant
+        2026.10 retired advanced mode in flows, so a collapsed section keeps it
+        out of the way on every release.
+        """
+        return vol.Schema(
+            {
+                vol.Required(CONF_API_KEY): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+                vol.Optional(SECTION_ADVANCED, default={}): section(
+                    vol.Schema(
+                        {
+                            vol.Required(CONF_API_URL, default=api_url): TextSelector(
+                                TextSelectorConfig(type=TextSelectorType.URL)
+                            )
+                        }
+                    ),
+                    {"collapsed": True},
+                ),
+            }
+        )
+
+    @staticmethod
     def _read_credentials(
-        self, user_input: Mapping[str, Any], errors: dict[str, str], api_url: str
+        user_input: Mapping[str, Any], errors: dict[str, str]
     ) -> tuple[str, str]:
         api_key = str(user_input[CONF_API_KEY]).strip()
-        api_url = str(user_input.get(CONF_API_URL, api_url)).strip().rstrip("/")
+        api_url = str(user_input[SECTION_ADVANCED][CONF_API_URL]).strip().rstrip("/")
         if not _is_url(api_url):
-            errors[CONF_API_URL] = "invalid_url"
+            errors["base"] = "invalid_url"
         return api_key, api_url
 
     async def async_step_user(
@@ -182,9 +198,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the API key (and, in advanced mode, the API URL)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            api_key, api_url = self._read_credentials(
-                user_input, errors, DEFAULT_BASE_URL
-            )
+            api_key, api_url = self._read_credentials(user_input, errors)
             self._async_abort_entries_match({CONF_API_KEY: api_key})
             if not errors:
                 try:
@@ -319,7 +333,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         current_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
         errors: dict[str, str] = {}
         if user_input is not None:
-            api_key, api_url = self._read_credentials(user_input, errors, current_url)
+            api_key, api_url = self._read_credentials(user_input, errors)
             if not errors:
                 result = await self._async_replace_credentials(
                     entry, api_key, api_url, errors

@@ -9,6 +9,7 @@ CONF_API_URL: Final = "api_url"
 CONF_SERIAL: Final = "serial"
 CONF_INSTRUMENTS: Final = "instruments"
 CONF_EXTRA_SERIALS: Final = "extra_serials"
+SECTION_ADVANCED: Final = "advanced"
 
 SUBENTRY_TYPE_INSTRUMENT: Final = "instrument"
 

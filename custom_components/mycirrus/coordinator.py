@@ -28,6 +28,7 @@ from .api import (
     MyCirrusRateLimitError,
     MyCirrusResponseError,
 )
+from .compat import async_get_entry_device
 from .const import (
     CONF_SERIAL,
     DOMAIN,
@@ -337,8 +338,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
     def _async_update_device(self, instrument: Instrument) -> None:
         """Rename the device; a name the user gave it stays in front."""
         device_registry = dr.async_get(self.hass)
-        device = device_registry.async_get_device(
-            identifiers={(DOMAIN, instrument.serial_number)}
+        device = async_get_entry_device(
+            device_registry,
+            (DOMAIN, instrument.serial_number),
+            self.config_entry.entry_id,
         )
         if device is None:
             return

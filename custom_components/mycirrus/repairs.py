@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
 
+from .compat import RepairsFlowResult, vol
 from .const import ISSUE_INSTRUMENT_GONE
 
 
@@ -24,13 +22,13 @@ class RemoveInstrumentRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> FlowResult:
+    ) -> RepairsFlowResult:
         """Start at the confirmation."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> FlowResult:
+    ) -> RepairsFlowResult:
         """Remove the instrument's subentry once the user confirms."""
         if user_input is not None:
             entry = self.hass.config_entries.async_get_entry(self._entry_id)

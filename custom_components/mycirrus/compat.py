@@ -1,0 +1,43 @@
+"""What differs between the oldest and the newest supported Home Assistant.
+
+Home Assistant 2026.10 validates flows with probatio, which it also installs under
+the name ``voluptuous`` at run time, and types repair flows' results as
+``RepairsFlowResult``. At run time the older names work on every release; for the
+type checker ``scripts/test`` sets ``HA_2026_10`` to match the installed release,
+so each leg checks against the types its Home Assistant declares.
+Remove this module when 2026.10 is the oldest supported release.
+"""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceEntry, DeviceRegistry
+
+HA_2026_10 = False  # type checking only: `mypy --always-true=HA_2026_10`
+
+if HA_2026_10:
+    import probatio as vol
+
+    from homeassistant.components.repairs import RepairsFlowResult
+else:
+    import voluptuous as vol
+
+    from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
+
+__all__ = ["RepairsFlowResult", "async_get_entry_device", "vol"]
+
+
+def async_get_entry_device(
+    registry: DeviceRegistry, identifier: tuple[str, str], config_entry_id: str
+) -> DeviceEntry | None:
+    """Return the entry's device with an identifier.
+
+    Home Assistant 2026.10 deprecates ``async_get_device``, since identifiers are
+    unique only within a config entry, for ``async_get_device_by_identifier``,
+    which older releases lack; there identifiers are unique.
+    """
+    if hasattr(registry, "async_get_device_by_identifier"):
+        device: DeviceEntry | None = registry.async_get_device_by_identifier(
+            identifier, config_entry_id
+        )
+        return device
+    return registry.async_get_device(identifiers={identifier})
