@@ -1,0 +1,136 @@
+"""Prepare a fresh Home Assistant for the demo through its public HTTP API.
+
+Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
+other onboarding steps done) or logs in as that user, and adds MyCirrus against
+the simulator through the integration's own config flow, unless an entry exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from aiohttp import ClientError, ClientSession
+
+
+async def wait_for(session: ClientSession, url: str, seconds: float = 600) -> None:
+    """Wait until Home Assistant answers (the first run installs the frontend)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        try:
+            # 404 once onboarding is complete: any answer means it is up.
+            async with session.get(f"{url}/api/onboarding") as response:
+                if response.status < 500:
+                    return
+        except ClientError:
+            pass
+        if loop.time() > deadline:
+            sys.exit(f"Home Assistant did not start within {seconds:.0f} s")
+        await asyncio.sleep(2)
+
+
+async def token(session: ClientSession, url: str, code: str) -> str:
+    """Exchange an authorisation code for an access token."""
+    async with session.post(
+        f"{url}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": f"{url}/"},
+    ) as response:
+        response.raise_for_status()
+        body: dict[str, Any] = await response.json()
+        return str(body["access_token"])
+
+
+async def log_in(session: ClientSession, url: str, args: argparse.Namespace) -> str:
+    """Create the user during onboarding, or log in as that user."""
+    client_id = f"{url}/"
+    async with session.get(f"{url}/api/onboarding") as response:
+        steps = await response.json() if response.status == 200 else []
+    if any(step["step"] == "user" and not step["done"] for step in steps):
+        async with session.post(
+            f"{url}/api/onboarding/users",
+            json={
+                "client_id": client_id,
+                "name": "Demo",
+                "username": args.username,
+                "password": args.password,
+                "language": "en",
+            },
+        ) as response:
+            response.raise_for_status()
+            return await token(session, url, (await response.json())["auth_code"])
+    async with session.post(
+        f"{url}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
+    ) as response:
+        flow_id = (await response.json())["flow_id"]
+    async with session.post(
+        f"{url}/auth/login_flow/{flow_id}",
+        json={
+            "username": args.username,
+            "password": args.password,
+            "client_id": client_id,
+        },
+    ) as response:
+        result = await response.json()
+    if "result" not in result:
+        sys.exit(f"Could not log in as {args.username}: {result.get('errors')}")
+    return await token(session, url, result["result"])
+
+
+async def add_mycirrus(
+    session: ClientSession, url: str, headers: dict[str, str], args: argparse.Namespace
+) -> None:
+    """Add MyCirrus with every simulated instrument, through its config flow."""
+    async with session.get(
+        f"{url}/api/config/config_entries/entry",
+        params={"domain": "mycirrus"},
+        headers=headers,
+    ) as response:
+        response.raise_for_status()
+        if await response.json():
+            return
+    base = f"{url}/api/config/config_entries/flow"
+    async with session.post(
+        base, json={"handler": "mycirrus"}, headers=headers
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    steps: list[dict[str, Any]] = [
+        {"api_key": args.api_key, "advanced": {"api_url": args.api_url}},
+        {},  # every instrument of the account, the form's default
+    ]
+    for user_input in steps:
+        async with session.post(
+            f"{base}/{flow_id}", json=user_input, headers=headers
+        ) as response:
+            result = await response.json()
+            if result.get("errors"):
+                sys.exit(f"MyCirrus could not be added: {result['errors']}")
+    if result.get("type") != "create_entry":
+        sys.exit(f"MyCirrus could not be added: {result}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ha", required=True)
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    args = parser.parse_args()
+    async with ClientSession() as session:
+        await wait_for(session, args.ha)
+        access_token = await log_in(session, args.ha, args)
+        headers = {"Authorization": f"Bearer {access_token}"}
+        await add_mycirrus(session, args.ha, headers, args)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
