@@ -274,6 +274,7 @@ class Simulator:
             base + "/{serial}/calibration", self._calibration, name="calibration"
         )
         app.router.add_post(base + "/{serial}/action", self._action, name="action")
+        app.router.add_get("/_simulator/requests", self._counters, name="counters")
         return app
 
     _SCOPES = {
@@ -292,6 +293,8 @@ class Simulator:
         endpoint = request.match_info.route.name
         if endpoint is None:
             return _error(404, "NotFound", "No such endpoint")
+        if endpoint == "counters":  # the simulator's own, outside the API
+            return await handler(request)
         serial = request.match_info.get("serial")
         self.requests[endpoint] += 1
         if endpoint == "status" and serial is not None:
@@ -372,6 +375,12 @@ class Simulator:
             for serial, instrument in self.instruments.items()
             if visible is None or serial in visible
         ]
+
+    async def _counters(self, request: web.Request) -> web.Response:
+        """Return the request counters, for benchmarks in another process."""
+        return web.json_response(
+            {"requests": self.requests, "status_requests": self.status_requests}
+        )
 
     async def _list(self, request: web.Request) -> web.Response:
         key = request.headers["X-Api-Key"]

@@ -128,3 +128,27 @@ async def test_rename_and_latency(socket_enabled: None) -> None:
             assert (await client.instrument("QT1")).name == "Renamed"
     finally:
         await server.close()
+
+
+async def test_counters_endpoint(socket_enabled: None) -> None:
+    from aiohttp.test_utils import TestServer  # noqa: PLC0415
+
+    simulator = Simulator()
+    simulator.add_key("key")
+    simulator.add_instrument("QT1")
+    server = TestServer(simulator.make_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+            client = MyCirrusClient(
+                session, "key", base_url=str(server.make_url("/v1"))
+            )
+            await client.status("QT1")
+            # No key needed, and reading the counters is not counted.
+            async with session.get(server.make_url("/_simulator/requests")) as response:
+                assert await response.json() == {
+                    "requests": {"status": 1},
+                    "status_requests": {"QT1": 1},
+                }
+    finally:
+        await server.close()
