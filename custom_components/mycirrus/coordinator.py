@@ -190,36 +190,31 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
     async def _async_fetch_statuses(
         self,
     ) -> dict[str, InstrumentStatus | MyCirrusError]:
+        """Return each instrument's status or error; a 429 or 401 ends the round."""
         semaphore = asyncio.Semaphore(self.max_in_flight)
-        stopped: list[_RoundStopped] = []
+        stop: MyCirrusRateLimitError | MyCirrusAuthenticationError | None = None
 
         async def fetch(serial: str) -> InstrumentStatus | MyCirrusError:
+            nonlocal stop
             async with semaphore:
-                if stopped:
-                    raise stopped[0]
+                if stop is not None:  # not asked: the round has ended
+                    return stop
                 self.request_counts["status"] += 1
                 try:
                     return await self.client.status(serial)
                 except (MyCirrusRateLimitError, MyCirrusAuthenticationError) as err:
-                    stopped.append(_RoundStopped(err))
-                    raise stopped[0] from err
+                    stop = err
+                    return err
                 except MyCirrusError as err:
                     return err
 
-        serials = list(self.followed)
-        results = await asyncio.gather(
-            *(fetch(serial) for serial in serials), return_exceptions=True
-        )
-        if stopped:
-            raise stopped[0]
-        outcomes: dict[str, InstrumentStatus | MyCirrusError] = {}
-        for serial, result in zip(serials, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(
-                result, MyCirrusError
-            ):
-                raise result
-            outcomes[serial] = result
-        return outcomes
+        async with asyncio.TaskGroup() as group:
+            tasks = {
+                serial: group.create_task(fetch(serial)) for serial in self.followed
+            }
+        if stop is not None:
+            raise _RoundStopped(stop)
+        return {serial: task.result() for serial, task in tasks.items()}
 
     def _async_handle_outcome(
         self, serial: str, outcome: InstrumentStatus | MyCirrusError
