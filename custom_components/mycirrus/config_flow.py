@@ -182,6 +182,24 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         )
 
+    @callback
+    def _async_show_credentials_form(
+        self,
+        step_id: str,
+        api_url: str,
+        user_input: dict[str, Any] | None,
+        errors: dict[str, str],
+    ) -> ConfigFlowResult:
+        """Show the key and URL form, keeping what the user typed."""
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                self._credentials_schema(api_url=api_url), user_input
+            ),
+            errors=errors,
+            description_placeholders={"api_keys_url": API_KEYS_URL},
+        )
+
     @staticmethod
     def _read_credentials(
         user_input: Mapping[str, Any], errors: dict[str, str]
@@ -212,13 +230,8 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                         self._api_key, self._api_url = api_key, api_url
                         return await self.async_step_instruments()
                     errors["base"] = "no_instruments"
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                self._credentials_schema(api_url=DEFAULT_BASE_URL), user_input
-            ),
-            errors=errors,
-            description_placeholders={"api_keys_url": API_KEYS_URL},
+        return self._async_show_credentials_form(
+            "user", DEFAULT_BASE_URL, user_input, errors
         )
 
     async def async_step_instruments(
@@ -340,13 +353,8 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
                 if result is not None:
                     return result
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                self._credentials_schema(api_url=current_url), user_input
-            ),
-            errors=errors,
-            description_placeholders={"api_keys_url": API_KEYS_URL},
+        return self._async_show_credentials_form(
+            "reconfigure", current_url, user_input, errors
         )
 
     async def _async_replace_credentials(
