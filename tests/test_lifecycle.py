@@ -267,6 +267,16 @@ async def test_remove_device_by_hand(
     assert await async_remove_config_entry_device(hass, entry, stale)
 
 
+async def test_remove_device_of_an_entry_not_set_up(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    gate = device_of(hass, ONLINE)
+    assert gate is not None
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert not await async_remove_config_entry_device(hass, entry, gate)
+
+
 async def test_setup_prunes_issues_of_unfollowed_instruments(
     hass: HomeAssistant, config_entry: MockConfigEntry, set_up: SetUp
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -71,13 +72,14 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: MyCirrusConfigEntry, device: DeviceEntry
 ) -> bool:
     """Let a user delete a device whose instrument is not followed or is gone."""
-    coordinator = entry.runtime_data
+    # An entry that is not set up has no poller, so nothing is known to be gone.
+    errors = entry.runtime_data.errors if entry.state is ConfigEntryState.LOADED else {}
     serials = {
         identifier for domain, identifier in device.identifiers if domain == DOMAIN
     }
     followed = followed_instruments(entry)
     for serial in serials & set(followed):
-        if coordinator.errors.get(serial) != "not_found":
+        if errors.get(serial) != "not_found":
             return False
         hass.config_entries.async_remove_subentry(entry, followed[serial].subentry_id)
     return True
