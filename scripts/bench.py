@@ -19,6 +19,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from typing import Any
@@ -45,7 +46,7 @@ from custom_components.mycirrus.const import (  # noqa: E402
 from custom_components.mycirrus.coordinator import MyCirrusCoordinator  # noqa: E402
 from homeassistant import loader  # noqa: E402
 from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
-from homeassistant.const import CONF_API_KEY  # noqa: E402
+from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_FINAL_WRITE  # noqa: E402
 from homeassistant.core import HomeAssistant  # noqa: E402
 from homeassistant.helpers import frame  # noqa: E402
 from homeassistant.helpers.entity import Entity  # noqa: E402
@@ -150,13 +151,20 @@ async def peak_memory(call: Callable[[], Coroutine[Any, Any, Any]]) -> float:
 
 @asynccontextmanager
 async def home_assistant() -> AsyncIterator[HomeAssistant]:
-    async with async_test_home_assistant() as hass:
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        frame.async_setup(hass)  # a stopped instance unset it
-        # Home Assistant's shared web session looks up the network adapters.
-        assert await async_setup_component(hass, "network", {})
-        yield hass
-        await hass.async_stop(force=True)
+    with tempfile.TemporaryDirectory() as config_dir:
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+            frame.async_setup(hass)  # a stopped instance unset it
+            # Home Assistant's shared web session looks up the network adapters.
+            assert await async_setup_component(hass, "network", {})
+            yield hass
+            await hass.async_stop(force=True)
+
+
+async def flush_storage(hass: HomeAssistant) -> None:
+    """Save the registries now, so that their delayed saves miss the measurements."""
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
 
 
 def make_entry(hass: HomeAssistant, url: str, count: int) -> MockConfigEntry:
@@ -187,6 +195,7 @@ async def bench_integration(url: str, count: int) -> Figures:
             await hass.async_block_till_done()
 
         _, setup_s, _ = await timed(set_up)
+        await flush_storage(hass)
         coordinator: MyCirrusCoordinator = entry.runtime_data
         async with ClientSession() as session:
             before = await status_requests(session, url)
