@@ -35,6 +35,7 @@ FaultKind = Literal[
     "not_found",
     "forbidden",
     "raw",
+    "reset",
 ]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -296,33 +297,62 @@ class Simulator:
         if endpoint == "counters":  # the simulator's own, outside the API
             return await handler(request)
         serial = request.match_info.get("serial")
-        self.requests[endpoint] += 1
-        if endpoint == "status" and serial is not None:
-            self.status_requests[serial] += 1
         key = request.headers.get("X-Api-Key", "")
-        self.seen_keys[key] += 1
+        self._count(endpoint, serial, key)
         if self.latency:
             await asyncio.sleep(self.latency)
         self.advance()
+        # Authentication and scope come first, then faults, then the instrument.
+        if (answer := self._refuse_key(key, endpoint)) is not None:
+            return answer
+        if (answer := await self._answer_fault(request, endpoint, serial)) is not None:
+            return answer
+        if (answer := self._refuse_instrument(key, serial)) is not None:
+            return answer
+        return await handler(request)
 
+    def _count(self, endpoint: str, serial: str | None, key: str) -> None:
+        self.requests[endpoint] += 1
+        if endpoint == "status" and serial is not None:
+            self.status_requests[serial] += 1
+        self.seen_keys[key] += 1
+
+    async def _answer_fault(
+        self, request: web.Request, endpoint: str, serial: str | None
+    ) -> web.Response | None:
+        """Return the answer an injected fault gives, or None to answer normally."""
+        fault = self._take_fault(endpoint, serial)
+        if fault is None:
+            return None
+        if fault.kind == "slow":
+            # A slow answer is a normal one, later than the client will wait.
+            await asyncio.sleep(fault.delay)
+            return None
+        if fault.kind == "reset":
+            # Drop the connection without an answer, as a failing proxy would.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response()
+        return self._faulty(fault, serial)
+
+    def _refuse_key(self, key: str, endpoint: str) -> web.Response | None:
+        """Return the API's refusal of an unknown key or a missing scope."""
         if key not in self.keys:
             return _error(401, "TokenExpired", "The API key is invalid or has expired")
         if self._SCOPES[endpoint] not in self.keys[key]:
             return _error(403, "AccessDenied", "The API key lacks the required scope")
-        if (fault := self._take_fault(endpoint, serial)) is not None:
-            if fault.kind != "slow":
-                return self._faulty(fault, serial)
-            # A slow answer is a normal one, later than the client will wait.
-            await asyncio.sleep(fault.delay)
-        if serial is not None:
-            if serial not in self.instruments:
-                return _error(404, "NotFound", f"Unknown instrument {serial}")
-            visible = self.key_instruments.get(key)
-            if visible is not None and serial not in visible:
-                return _error(
-                    403, "AccessDenied", "The instrument is not on this account"
-                )
-        return await handler(request)
+        return None
+
+    def _refuse_instrument(self, key: str, serial: str | None) -> web.Response | None:
+        """Return the API's refusal of an unknown or another account's instrument."""
+        if serial is None:
+            return None
+        if serial not in self.instruments:
+            return _error(404, "NotFound", f"Unknown instrument {serial}")
+        visible = self.key_instruments.get(key)
+        if visible is not None and serial not in visible:
+            return _error(403, "AccessDenied", "The instrument is not on this account")
+        return None
 
     def _take_fault(self, endpoint: str, serial: str | None) -> Fault | None:
         for fault in self.faults:

@@ -216,6 +216,15 @@ async def test_timeout(client: MyCirrusClient, simulator: Simulator) -> None:
         await client.status(ONLINE)
 
 
+async def test_connection_reset(client: MyCirrusClient, simulator: Simulator) -> None:
+    # Every answer is dropped: aiohttp may retry a GET once on its own.
+    simulator.add_fault("reset")
+    with pytest.raises(MyCirrusConnectionError, match="Could not reach MyCirrus"):
+        await client.status(ONLINE)
+    simulator.clear_faults()
+    assert (await client.status(ONLINE)).online is True
+
+
 async def test_slow_but_in_time(client: MyCirrusClient, simulator: Simulator) -> None:
     simulator.add_fault("slow", delay=0.01, serial=ONLINE)
     assert (await client.status(ONLINE)).online is True

@@ -49,6 +49,7 @@ async def refresh_now(hass: HomeAssistant, entity_id: str) -> None:
         ("wrong_shape", "not a JSON object"),
         ("forbidden", "HTTP 403"),
         ("not_found", "HTTP 404"),
+        ("reset", "Could not reach MyCirrus"),
     ],
 )
 async def test_one_instrument_fails_the_others_update(
