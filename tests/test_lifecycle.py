@@ -152,9 +152,14 @@ async def test_lost_access_raises_an_issue_not_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up()
+    simulator.instruments[ONLINE].name = "Main gate"
+    await async_advance(hass, freezer, 3600)
     simulator.add_fault("forbidden", serial=ONLINE)
     await async_advance(hass, freezer)
     assert issues(hass) == [("instrument_forbidden", ONLINE, False)]
+    # The issue names the instrument as MyCirrus calls it now.
+    (issue,) = ir.async_get(hass).issues.values()
+    assert issue.translation_placeholders == {"serial": ONLINE, "name": "Main gate"}
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     simulator.clear_faults()
     await async_advance(hass, freezer)

@@ -350,6 +350,9 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
 
     def _async_raise_issue(self, kind: str, serial: str) -> None:
         followed = self.followed[serial]
+        # The name MyCirrus gave last, which may be newer than the subentry's.
+        instrument = self.instruments.get(serial)
+        name = (instrument and instrument.name) or followed.title
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -362,7 +365,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
             is_fixable=kind == ISSUE_INSTRUMENT_GONE,
             severity=ir.IssueSeverity.WARNING,
             translation_key=kind,
-            translation_placeholders={"serial": serial, "name": followed.title},
+            translation_placeholders={"serial": serial, "name": name},
         )
 
     def _async_clear_issue(self, kind: str, serial: str) -> None:
