@@ -21,7 +21,9 @@ def _instrument(coordinator: MyCirrusCoordinator, serial: str) -> dict[str, Any]
     instrument = coordinator.instruments.get(serial)
     status = coordinator.data.get(serial) if coordinator.data else None
     return {
-        "subentry": coordinator.followed[serial].title,
+        "subentry": coordinator.config_entry.subentries[
+            coordinator.followed[serial].subentry_id
+        ].title,
         "info": async_redact_data(asdict(instrument), TO_REDACT)
         if instrument
         else None,
