@@ -87,12 +87,10 @@ def error_reason(err: MyCirrusError) -> str:
     return "cannot_connect"
 
 
-class _RoundStopped(Exception):
-    """A rate limit or an authentication failure ended the round early."""
+class _RateLimited(Exception):
+    """A 429 ended the round early."""
 
-    def __init__(
-        self, cause: MyCirrusRateLimitError | MyCirrusAuthenticationError
-    ) -> None:
+    def __init__(self, cause: MyCirrusRateLimitError) -> None:
         super().__init__()
         self.cause = cause
 
@@ -136,12 +134,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
         """Fetch the instruments' names, models and features once at set-up."""
         try:
             await self._async_refresh_metadata()
-        except _RoundStopped as stop:
-            if isinstance(stop.cause, MyCirrusAuthenticationError):
-                raise _auth_failed(stop.cause) from stop.cause
+        except _RateLimited as limited:
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="rate_limited"
-            ) from stop.cause
+            ) from limited.cause
         except MyCirrusError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -164,10 +160,8 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
             ):
                 await self._async_refresh_metadata_quietly()
             outcomes = await self._async_fetch_statuses()
-        except _RoundStopped as stop:
-            if isinstance(stop.cause, MyCirrusAuthenticationError):
-                raise _auth_failed(stop.cause) from stop.cause
-            self._enter_backoff(stop.cause, now)
+        except _RateLimited as limited:
+            self._enter_backoff(limited.cause, now)
             return self._data_or_fail("rate_limited")
 
         self._leave_backoff()
@@ -212,8 +206,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
             tasks = {
                 serial: group.create_task(fetch(serial)) for serial in self.followed
             }
+        if isinstance(stop, MyCirrusAuthenticationError):
+            raise _auth_failed(stop) from stop
         if stop is not None:
-            raise _RoundStopped(stop)
+            raise _RateLimited(stop) from stop
         return {serial: task.result() for serial, task in tasks.items()}
 
     def _async_handle_outcome(
@@ -292,8 +288,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
                     instrument = await self._async_fetch_unlisted(serial)
                 if instrument is not None:
                     self._async_set_instrument(instrument)
-        except (MyCirrusRateLimitError, MyCirrusAuthenticationError) as err:
-            raise _RoundStopped(err) from err
+        except MyCirrusAuthenticationError as err:
+            raise _auth_failed(err) from err
+        except MyCirrusRateLimitError as err:
+            raise _RateLimited(err) from err
         self._metadata_at = dt_util.utcnow()
 
     async def _async_refresh_metadata_quietly(self) -> None:
