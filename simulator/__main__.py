@@ -1,4 +1,7 @@
-"""Run the MyCirrus simulator: ``python -m simulator --port 8080 --instruments 5``."""
+"""Run the MyCirrus simulator: ``python -m simulator --port 8080 --instruments 5``.
+
+Without aiohttp, this starts again with the project's ``.venv`` Python.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from .launch import ensure_aiohttp
 
-from .app import ALL_SCOPES, DEFAULT_API_KEY, Simulator
-from .demo import run_demo
+ensure_aiohttp()  # before the first import of aiohttp
+
+from aiohttp import web  # noqa: E402
+
+from .app import ALL_SCOPES, DEFAULT_API_KEY, Simulator  # noqa: E402
+from .demo import run_demo  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m simulator", description="A MyCirrus cloud simulator."
+        prog="python -m simulator",
+        description="A MyCirrus cloud simulator: the instrument and monitor "
+        "endpoints under /v1 and the live websocket at /v1/live/{serial}.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
@@ -29,7 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--file",
         type=Path,
         help="JSON file: a list of instruments (serial, name, model, type, features, "
-        "online, measuring, last_calibration, last_sic) used instead of --instruments",
+        "online, measuring, last_calibration, last_sic, health) used instead of "
+        "--instruments",
     )
     parser.add_argument(
         "--key",
@@ -47,12 +57,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="change instrument states every SECONDS (0: never)",
     )
+    parser.add_argument(
+        "--live-period",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="send live data on the websockets every SECONDS (0: never; "
+        "default: %(default)s)",
+    )
     return parser.parse_args(argv)
 
 
 def build_simulator(args: argparse.Namespace) -> Simulator:
     """Create the simulator the command line describes."""
-    simulator = Simulator(latency=args.latency)
+    simulator = Simulator(latency=args.latency, live_period=args.live_period)
     for spec in args.key or [DEFAULT_API_KEY]:
         key, _, scopes = spec.partition("=")
         simulator.add_key(
@@ -76,7 +94,8 @@ async def serve(args: argparse.Namespace) -> None:
     keys = ", ".join(simulator.keys)
     print(
         f"MyCirrus simulator on http://{args.host}:{args.port}/v1 with "
-        f"{len(simulator.instruments)} instruments; API key(s): {keys}",
+        f"{len(simulator.instruments)} instruments; API key(s): {keys}; live "
+        f"websocket ws://{args.host}:{args.port}/v1/live/{{serial}}",
         flush=True,
     )
     try:

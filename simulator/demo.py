@@ -23,6 +23,7 @@ def demo_step(simulator: Simulator, step: int) -> None:
         simulator.start_action(instruments[3].serial, "SIC")
     if len(instruments) > 4:
         instruments[4].measuring = step % 12 < 9
+    simulator.publish()
 
 
 async def run_demo(simulator: Simulator, period: float) -> None:

@@ -1,10 +1,11 @@
-"""The simulator's command line and demo behaviour."""
+"""The simulator's command line, launcher, demo behaviour and noise levels."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 import json
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,12 @@ from aiohttp import ClientSession
 import pytest
 
 from custom_components.mycirrus.api import MyCirrusClient
-from simulator import DEFAULT_API_KEY, Simulator
+import simulator as simulator_package
+from simulator import ALL_SCOPES, DEFAULT_API_KEY, Simulator
 from simulator.__main__ import build_simulator, main, parse_args, serve
 from simulator.demo import demo_step, run_demo
+from simulator.launch import ensure_aiohttp, relaunch_command, this_python_will_do
+from simulator.levels import NAMES, OCTAVES, NoiseLevels, activity, energy_sum
 
 
 def test_build_from_the_command_line() -> None:
@@ -149,6 +153,171 @@ async def test_counters_endpoint(socket_enabled: None) -> None:
                 assert await response.json() == {
                     "requests": {"status": 1},
                     "status_requests": {"QT1": 1},
+                    "ws": {
+                        "connects": {},
+                        "refused": {},
+                        "open": 0,
+                        "received": {},
+                        "sent": {},
+                    },
                 }
     finally:
         await server.close()
+
+
+def test_live_period_on_the_command_line() -> None:
+    assert build_simulator(parse_args([])).live_period == 1.0
+    simulator = build_simulator(parse_args(["--live-period", "0"]))
+    assert simulator.live_period == 0.0
+
+
+def test_the_package_imports_the_web_app_on_use() -> None:
+    assert simulator_package.Simulator is Simulator
+    with pytest.raises(AttributeError, match="Nope"):
+        _ = simulator_package.Nope
+
+
+def test_every_documented_scope() -> None:
+    assert len(ALL_SCOPES) == 11
+    assert {"data.live:read", "data.system:read", "webhooks:write"} <= ALL_SCOPES
+
+
+def test_relaunch_with_the_virtualenv(tmp_path: Path) -> None:
+    venv = tmp_path / ".venv"
+    python = venv / "bin" / "python"
+    argv = ["--port", "8081"]
+    elsewhere = tmp_path / "usr"
+    # This Python will do: nothing to do.
+    assert relaunch_command(argv, usable=True, venv=venv, prefix=elsewhere) is None
+    # No virtualenv yet: say what to run.
+    with pytest.raises(SystemExit, match="scripts/setup"):
+        relaunch_command(argv, usable=False, venv=venv, prefix=elsewhere)
+    python.parent.mkdir(parents=True)
+    python.touch()
+    assert relaunch_command(argv, usable=False, venv=venv, prefix=elsewhere) == [
+        str(python),
+        "-m",
+        "simulator",
+        "--port",
+        "8081",
+    ]
+    # Already in the virtualenv and it will not do: starting again would loop.
+    with pytest.raises(SystemExit, match="scripts/setup"):
+        relaunch_command(argv, usable=False, venv=venv, prefix=venv)
+
+
+def test_ensure_aiohttp_execs_only_when_missing(tmp_path: Path) -> None:
+    with patch("simulator.launch.os.execv") as execv:
+        ensure_aiohttp()
+    execv.assert_not_called()
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.touch()
+    with (
+        patch("simulator.launch.importlib.util.find_spec", return_value=None),
+        patch("simulator.launch.ROOT", tmp_path),
+        patch("simulator.launch.sys.argv", ["-m", "--demo", "5"]),
+        patch("simulator.launch.os.execv") as execv,
+    ):
+        ensure_aiohttp()
+    command = [str(python), "-m", "simulator", "--demo", "5"]
+    execv.assert_called_once_with(str(python), command)
+
+
+def test_activity_follows_the_day() -> None:
+    def at(hour: int) -> datetime:
+        return datetime(2026, 11, 24, hour, tzinfo=UTC)
+
+    assert activity(at(3)) == 0.0
+    assert activity(at(12)) == 1.0
+    assert 0.0 < activity(at(7)) < 1.0
+    assert 0.0 < activity(at(21)) < 1.0
+    assert activity(at(23)) == 0.0
+
+
+def samples(serial: str, hour: int, count: int) -> list[dict[str, float]]:
+    levels = NoiseLevels(serial)
+    start = datetime(2026, 11, 24, hour, tzinfo=UTC)
+    return [levels.sample(start + timedelta(seconds=s)) for s in range(count)]
+
+
+def test_levels_are_repeatable_per_instrument() -> None:
+    assert samples("QT1", 12, 20) == samples("QT1", 12, 20)
+    assert samples("QT1", 12, 20) != samples("QT2", 12, 20)
+    assert set(samples("QT1", 12, 1)[0]) == set(NAMES)
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def test_quiet_nights_and_busy_days() -> None:
+    night = samples("QT1", 3, 300)
+    day = samples("QT1", 12, 300)
+    assert 38 < median([s["LAeq"] for s in night]) < 48
+    assert 55 < median([s["LAeq"] for s in day]) < 68
+    # Now and then a lorry passes.
+    background = NoiseLevels("QT1").background(datetime(2026, 11, 24, 12, tzinfo=UTC))
+    assert max(s["LAF"] for s in day) > background + 10
+
+
+def test_levels_hang_together() -> None:
+    day = samples("QT1", 12, 300)
+    for sample in day:
+        assert 15 <= sample["LAPeak"] - sample["LAF"] <= 24.1
+        assert 15 <= sample["LCPeak"] - sample["LAF"] <= 30
+        assert sample["Ln10"] > sample["Ln90"]
+        assert sample["Ln90"] < sample["LAeq"]
+        assert sample["LZeq"] > sample["LCeq"] > sample["LAeq"]
+        bands = [sample[name] for name in OCTAVES]
+        assert abs(energy_sum(bands) - sample["LZeq"]) < 0.3
+        assert sample["63Hz"] > sample["1KHz"] > sample["16KHz"]
+    # LAS is the smoother of the two.
+    laf = [s["LAF"] for s in day]
+    las = [s["LAS"] for s in day]
+    assert spread(las) < spread(laf)
+
+
+def spread(values: list[float]) -> float:
+    return sum(abs(b - a) for a, b in pairwise(values)) / len(values)
+
+
+def test_a_clock_jump_starts_a_new_leq() -> None:
+    levels = NoiseLevels("QT1")
+    noon = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    for second in range(60):
+        levels.sample(noon + timedelta(seconds=second))
+    night = levels.sample(noon + timedelta(hours=15))
+    assert night["LAeq"] == night["LAF"]
+
+
+async def test_demo_changes_reach_the_websocket(socket_enabled: None) -> None:
+    from aiohttp.test_utils import TestServer  # noqa: PLC0415
+
+    simulator = Simulator()
+    simulator.add_key("key")
+    simulator.add_demo_instruments(2)
+    server = TestServer(simulator.make_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = server.make_url("/v1/live/QT100002")
+        async with (
+            ClientSession(headers={"X-Api-Key": "key"}) as session,
+            session.ws_connect(url) as ws,
+        ):
+            assert (await ws.receive_json(timeout=2))["online"] is True
+            demo_step(simulator, 7)  # the second instrument drops offline
+            assert (await ws.receive_json(timeout=2))["online"] is False
+            assert (await ws.receive(timeout=2)).data == 4000
+    finally:
+        await server.close()
+
+
+def test_demo_step_without_instruments() -> None:
+    demo_step(Simulator(), 7)
+
+
+def test_this_python_will_do() -> None:
+    assert this_python_will_do()
+    with patch("simulator.launch.MINIMUM_PYTHON", (99, 0)):
+        assert not this_python_will_do()
