@@ -23,10 +23,11 @@ from custom_components.mycirrus.api import (
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
     MyCirrusResponseError,
+    RateLimiter,
     SicResult,
-    _parse_retry_after,
     validate_serial,
 )
+from custom_components.mycirrus.api.client import _parse_retry_after
 from simulator import Simulator
 
 from .conftest import API_KEY, NEVER_CALIBRATED, NO_SIC, OFFLINE, ONLINE
@@ -186,7 +187,14 @@ async def test_retry_after(
     with pytest.raises(MyCirrusRateLimitError) as raised:
         await client.instruments()
     assert raised.value.retry_after == expected
-    # The fault was used up: the next call succeeds.
+    assert raised.value.sent
+    # The key is paused: the next call is not sent at all.
+    with pytest.raises(MyCirrusRateLimitError) as raised:
+        await client.status(ONLINE)
+    assert not raised.value.sent
+    assert simulator.requests == {"instruments": 1}
+    # The fault was used up: after the pause the next call succeeds.
+    client.limiter = RateLimiter()
     assert await client.instruments()
 
 
@@ -397,4 +405,4 @@ async def test_empty_body(client: MyCirrusClient, simulator: Simulator) -> None:
 
 async def test_unknown_endpoint(client: MyCirrusClient) -> None:
     with pytest.raises(MyCirrusNotFoundError):
-        await client._request("GET", "/control/unknown")
+        await client._request("unknown", "GET", "/control/unknown")

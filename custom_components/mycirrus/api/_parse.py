@@ -1,0 +1,78 @@
+"""Lenient readers of JSON values: a wrong type becomes None, never an error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+class Fields:
+    """Case-insensitive access to a JSON object's keys (camelCase or PascalCase)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: object) -> None:
+        """Index ``data`` by lower-case key; anything but an object is empty."""
+        self._data: dict[str, Any] = (
+            {str(key).lower(): value for key, value in data.items()}
+            if isinstance(data, Mapping)
+            else {}
+        )
+
+    def get(self, *names: str) -> Any:
+        """Return the first of ``names`` that is present, else None."""
+        for name in names:
+            if (value := self._data.get(name.lower())) is not None:
+                return value
+        return None
+
+
+def as_bool(value: Any) -> bool | None:
+    """Return a JSON boolean (or "true"/"false"), else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    """Return a finite number (or a numeric string) as a float, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float):
+        number = float(value)
+        # NaN and infinities are not values a dashboard can show.
+        return number if number - number == 0 else None
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    """Return a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def as_str_tuple(value: Any) -> tuple[str, ...]:
+    """Return the strings of a JSON array, else an empty tuple."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """Return an ISO 8601 time in UTC (naive times are UTC), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

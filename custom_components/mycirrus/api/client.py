@@ -1,0 +1,323 @@
+"""The MyCirrus REST client: every call goes through one ``_request``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import math
+import re
+import socket
+from typing import Any, Final
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from ._parse import Fields, as_str
+from .exceptions import (
+    MyCirrusAuthenticationError,
+    MyCirrusConnectionError,
+    MyCirrusError,
+    MyCirrusInvalidSerialError,
+    MyCirrusNotFoundError,
+    MyCirrusPermissionError,
+    MyCirrusRateLimitError,
+    MyCirrusResponseError,
+)
+from .limiter import RateLimiter
+from .live import LiveConnection
+from .models import (
+    Action,
+    ActionResult,
+    CalibrationResult,
+    Instrument,
+    InstrumentStatus,
+    MonitorHealth,
+    parse_monitor_health,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = "https://api.mycirrus.cloud/v1"
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+API_KEY_HEADER: Final = "X-Api-Key"
+
+_SERIAL_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+_STATUS_ERRORS: Final[dict[int, type[MyCirrusError]]] = {
+    401: MyCirrusAuthenticationError,
+    403: MyCirrusPermissionError,
+    404: MyCirrusNotFoundError,
+}
+
+
+def validate_serial(serial: str) -> str:
+    """Return ``serial`` if it is well formed, else raise MyCirrusInvalidSerialError."""
+    if not isinstance(serial, str) or not _SERIAL_PATTERN.fullmatch(serial):
+        raise MyCirrusInvalidSerialError(
+            "A serial number has 1 to 32 letters, digits, '-' or '_'"
+        )
+    return serial
+
+
+class MyCirrusClient:
+    """Client for the MyCirrus cloud API with an injected aiohttp session.
+
+    ``limiter`` holds the pause MyCirrus asked of the key; pass the same one to
+    every client of a key so that none of them asks during the pause.
+    ``request_counts`` counts the requests sent, by endpoint.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        """Initialise the client; no request is made."""
+        self._session = session
+        self.__api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.request_timeout = request_timeout
+        self.limiter = limiter or RateLimiter()
+        self.request_counts: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        """Return a representation that leaves the API key out."""
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    async def instruments(self) -> list[Instrument]:
+        """Return every instrument on the account."""
+        body = await self._request("instruments", "GET", "/control/instruments")
+        if not isinstance(body, list):
+            raise MyCirrusResponseError("The instrument list is not a JSON array")
+        instruments: list[Instrument] = []
+        for item in body:
+            # One unusable item must not hide the others from the user.
+            if not isinstance(item, Mapping):
+                _LOGGER.debug("Ignoring an instrument that is not a JSON object")
+                continue
+            try:
+                instruments.append(Instrument.from_dict(item))
+            except MyCirrusResponseError:
+                _LOGGER.debug("Ignoring an instrument without a serial number")
+        return instruments
+
+    async def instrument(self, serial: str) -> Instrument:
+        """Return one instrument."""
+        return Instrument.from_dict(
+            await self._object("instrument", "GET", _instrument_path(serial))
+        )
+
+    async def status(self, serial: str) -> InstrumentStatus:
+        """Return what an instrument is doing now."""
+        return InstrumentStatus.from_dict(
+            await self._object("status", "GET", f"{_instrument_path(serial)}/status")
+        )
+
+    async def calibration(self, serial: str) -> CalibrationResult:
+        """Return an instrument's latest calibration."""
+        return CalibrationResult.from_dict(
+            await self._object(
+                "calibration", "GET", f"{_instrument_path(serial)}/calibration"
+            )
+        )
+
+    async def action(self, serial: str, action: Action) -> ActionResult:
+        """Ask an instrument to identify itself, calibrate or run a SIC."""
+        return ActionResult.from_dict(
+            await self._object(
+                "action",
+                "POST",
+                f"{_instrument_path(serial)}/action",
+                params={"action": Action(action).value},
+            )
+        )
+
+    async def monitor_health(self, serials: Iterable[str]) -> dict[str, MonitorHealth]:
+        """Return the health of the instruments that MyCirrus reports, by serial.
+
+        One request asks for every serial; instruments the answer leaves out
+        (not Quantum, not on the account) are missing from the result.
+        """
+        wanted = [validate_serial(serial) for serial in serials]
+        if not wanted:
+            return {}
+        body = await self._request(
+            "monitor",
+            "GET",
+            "/data/monitor/current",
+            params={"instruments": ",".join(wanted)},
+        )
+        return {
+            serial: health
+            for serial, health in parse_monitor_health(body).items()
+            if serial in wanted
+        }
+
+    async def live(
+        self, serial: str, *, session: aiohttp.ClientSession | None = None
+    ) -> LiveConnection:
+        """Open an instrument's live websocket.
+
+        ``session`` may differ from the REST session: each open websocket holds
+        a connection for as long as it lives.
+        """
+        url = URL(self.base_url)
+        url = url.with_scheme("wss" if url.scheme == "https" else "ws")
+        url = URL(f"{url}/live/{quote(validate_serial(serial), safe='')}", encoded=True)
+        self.limiter.check()
+        self.request_counts["live"] += 1
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                websocket = await (session or self._session).ws_connect(
+                    url, headers={API_KEY_HEADER: self.__api_key}, autoping=True
+                )
+        except aiohttp.WSServerHandshakeError as err:
+            retry_after = err.headers.get("Retry-After") if err.headers else None
+            raise self._error(err.status, "", retry_after, websocket=True) from err
+        except TimeoutError as err:
+            raise MyCirrusConnectionError(
+                f"Timed out after {self.request_timeout:g} s opening the live websocket"
+            ) from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise MyCirrusConnectionError(
+                f"Could not open the live websocket ({type(err).__name__})"
+            ) from err
+        return LiveConnection(websocket, serial)
+
+    async def _object(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> Mapping[str, Any]:
+        body = await self._request(name, method, path, params=params)
+        if not isinstance(body, Mapping):
+            raise MyCirrusResponseError(f"The {name} answer is not a JSON object")
+        return body
+
+    async def _request(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Make one request and return its decoded JSON body."""
+        self.limiter.check()
+        self.request_counts[name] += 1
+        try:
+            async with (
+                asyncio.timeout(self.request_timeout),
+                self._session.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    params=params,
+                    headers={
+                        API_KEY_HEADER: self.__api_key,
+                        "Accept": "application/json",
+                    },
+                ) as response,
+            ):
+                raw = await response.read()
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError as err:
+            raise MyCirrusConnectionError(
+                f"Timed out after {self.request_timeout:g} s waiting for MyCirrus"
+            ) from err
+        except (aiohttp.ClientError, socket.gaierror, OSError) as err:
+            raise MyCirrusConnectionError(
+                f"Could not reach MyCirrus ({type(err).__name__})"
+            ) from err
+
+        if status >= 400:
+            raise self._error(status, raw.decode("utf-8", "replace"), retry_after)
+        try:
+            text = raw.decode("utf-8-sig")
+            return json.loads(text) if text.strip() else None
+        except UnicodeDecodeError as err:
+            raise MyCirrusResponseError(
+                f"MyCirrus answered HTTP {status} with a body that is not UTF-8"
+            ) from err
+        except ValueError as err:
+            raise MyCirrusResponseError(
+                f"MyCirrus answered HTTP {status} with a body that is not JSON"
+            ) from err
+
+    def _error(
+        self,
+        status: int,
+        text: str,
+        retry_after: str | None,
+        *,
+        websocket: bool = False,
+    ) -> MyCirrusError:
+        """Map an HTTP error answer to the matching exception.
+
+        A 429 also pauses every request of the key. A refused websocket
+        handshake other than 401, 403, 404 or 429 is a connection error.
+        """
+        code, description = _error_body(text)
+        message = f"MyCirrus answered HTTP {status}"
+        if code:
+            message = f"{message} {code}"
+        if description:
+            message = f"{message}: {description}"
+        if status == 429:
+            asked = _parse_retry_after(retry_after)
+            self.limiter.pause(asked)
+            return MyCirrusRateLimitError(
+                message, retry_after=asked, code=code, description=description
+            )
+        if status == 400 and code == "NotFound":
+            return MyCirrusNotFoundError(message, code=code, description=description)
+        fallback = MyCirrusConnectionError if websocket else MyCirrusResponseError
+        error_class = _STATUS_ERRORS.get(status, fallback)
+        return error_class(message, code=code, description=description)
+
+
+def _instrument_path(serial: str) -> str:
+    return f"/control/instruments/{quote(validate_serial(serial), safe='')}"
+
+
+def _error_body(text: str) -> tuple[str | None, str | None]:
+    """Return the API's error code and description, where the body has them."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None, None
+    fields = Fields(body)
+    return as_str(fields.get("error")), as_str(fields.get("description"))
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Return the delay a Retry-After header asks for, in seconds."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
