@@ -28,7 +28,10 @@ from custom_components.mycirrus.const import (
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from simulator import SimInstrument, Simulator
+
+from .helpers import async_settle
 
 API_KEY = "mycirrus-123456-AABBCCDD11223344"
 OTHER_KEY = "mycirrus-654321-99887766FFEEDDCC"
@@ -96,6 +99,8 @@ def populate(simulator: Simulator) -> None:
         features=["Modem"],
         last_calibration=_calibration(5, "Failed"),
     )
+    for instrument in simulator.instruments.values():
+        instrument.boot_time = NOW - timedelta(days=2, hours=3)
 
 
 @pytest.fixture(autouse=True)
@@ -126,11 +131,21 @@ DEPRECATION = re.compile(
 
 @pytest.fixture
 def simulator() -> Simulator:
-    """Return the simulated cloud with the test account."""
-    sim = Simulator()
+    """Return the simulated cloud with the test account, on Home Assistant's clock.
+
+    Its clock follows ``freezer`` where a test freezes time. Live data is only
+    sent when a test asks (``send_live_data``).
+    """
+    sim = Simulator(now=dt_util.utcnow, live_period=0)
     sim.add_key(API_KEY)
     populate(sim)
     return sim
+
+
+@pytest.fixture
+def polling_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open no live websocket, so that the entry polls every instrument."""
+    monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
 
 
 @pytest.fixture
@@ -197,7 +212,7 @@ def set_up(hass: HomeAssistant, config_entry: MockConfigEntry) -> SetUp:
 
     async def _set_up() -> MockConfigEntry:
         await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
+        await async_settle(hass)
         return config_entry
 
     return _set_up

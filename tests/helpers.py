@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.mycirrus.compat import async_get_entry_device
 from custom_components.mycirrus.const import DOMAIN
@@ -68,14 +73,58 @@ def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
     return dict(sorted(result.items()))
 
 
+# Background tasks that live as long as their entry: waiting for them would
+# never end. Every other background task (a refresh, a status fetch) ends.
+LONG_LIVED = ("mycirrus live ", "mycirrus keep-alive ", "mycirrus check ")
+
+
+async def async_settle(hass: HomeAssistant) -> None:
+    """Wait until everything started has finished, HTTP included.
+
+    Coordinators refresh in background tasks, which a plain
+    ``async_block_till_done`` does not wait for; the live connections' tasks
+    never finish, so ``wait_background_tasks=True`` would wait forever.
+    """
+    while True:
+        await hass.async_block_till_done()
+        busy = [
+            task
+            for task in hass._background_tasks
+            if not task.done() and not task.get_name().startswith(LONG_LIVED)
+        ]
+        if not busy:
+            return
+        await asyncio.wait(busy)
+
+
+async def until(predicate: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until ``predicate()`` holds (loopback I/O included).
+
+    No clock is involved: the loop turns until the condition holds or a generous
+    number of turns has passed.
+    """
+    for _ in range(200_000):
+        if predicate():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"Never happened: {what}")
+
+
+async def async_wait_pushing(entry: MockConfigEntry, *serials: str) -> None:
+    """Wait until the instruments' live websockets are open and have spoken."""
+    records = entry.runtime_data.coordinator.records
+    await until(
+        lambda: all(
+            records[s].pushing and records[s].last_message is not None for s in serials
+        ),
+        f"live connections to {', '.join(serials)}",
+    )
+
+
 async def async_advance(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 60
 ) -> None:
-    """Move time on and wait for the refresh it triggers, HTTP included.
-
-    The coordinator refreshes in a background task, which a plain
-    ``async_block_till_done`` does not wait for.
-    """
+    """Move time on and wait for what it triggers (refreshes, reconnects)."""
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_settle(hass)

@@ -384,7 +384,7 @@ async def test_reconfigure(
     assert result["step_id"] == "reconfigure"
     result = await submit(hass, result, credentials(OTHER_KEY, "x"))
     assert result["errors"] == {"base": "invalid_url"}
-    simulator.add_fault("server_error", count=1)
+    simulator.add_fault("server_error", endpoint="instruments", count=1)
     user_input = credentials(OTHER_KEY, api_url)
     result = await submit(hass, result, user_input)
     assert result["errors"] == {"base": "cannot_connect"}

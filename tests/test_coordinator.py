@@ -1,23 +1,34 @@
-"""Polling, failures, rate limits and recovery, against the simulator's faults."""
+"""Polling, failures, rate limits and recovery, against the simulator's faults.
+
+Every test here refuses the live websocket, so the entry polls every instrument
+as it does without push (tests/test_live.py covers push).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.mycirrus.api import MyCirrusClient
+from custom_components.mycirrus.compat import UPDATE_FAILED_HAS_RETRY_AFTER
+from custom_components.mycirrus.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from simulator import Simulator
 
 from .conftest import OFFLINE, ONLINE, SetUp
-from .helpers import async_advance
+from .helpers import async_advance, async_settle, until
+
+pytestmark = pytest.mark.usefixtures("polling_only")
 
 SITE_GATE = ("binary_sensor.site_gate_online", "sensor.site_gate_calibration_level")
 
@@ -32,24 +43,29 @@ def info_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
+def status_requests(simulator: Simulator) -> int:
+    return sum(simulator.status_requests.values())
+
+
 async def refresh_now(hass: HomeAssistant, entity_id: str) -> None:
     """Ask for an update as a user's `homeassistant.update_entity` would."""
     assert await async_setup_component(hass, "homeassistant", {})
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": entity_id}, blocking=True
     )
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_settle(hass)
 
 
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("fault", "reason", "error"),
     [
-        ("server_error", "HTTP 500"),
-        ("not_json", "not JSON"),
-        ("wrong_shape", "not a JSON object"),
-        ("forbidden", "HTTP 403"),
-        ("not_found", "HTTP 404"),
-        ("reset", "Could not reach MyCirrus"),
+        ("server_error", "HTTP 500", "invalid_response"),
+        ("not_json", "not JSON", "invalid_response"),
+        ("not_utf8", "not UTF-8", "invalid_response"),
+        ("wrong_shape", "not a JSON object", "invalid_response"),
+        ("forbidden", "HTTP 403", "forbidden"),
+        ("not_found", "HTTP 404", "not_found"),
+        ("reset", "Could not reach MyCirrus", "cannot_connect"),
     ],
 )
 async def test_one_instrument_fails_the_others_update(
@@ -60,20 +76,23 @@ async def test_one_instrument_fails_the_others_update(
     caplog: pytest.LogCaptureFixture,
     fault: str,
     reason: str,
+    error: str,
 ) -> None:
-    await set_up()
-    simulator.add_fault(fault, serial=ONLINE)  # type: ignore[arg-type]
+    entry = await set_up()
+    simulator.add_fault(fault, serial=ONLINE, endpoint="status")  # type: ignore[arg-type]
     simulator.instruments[OFFLINE].online = True
     await async_advance(hass, freezer)
     for entity_id in SITE_GATE:
         assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.roof_online").state == "on"
+    assert entry.runtime_data.coordinator.records[ONLINE].error == error
     await async_advance(hass, freezer)
-    # Logged once when it became unavailable, not on every round.
+    # Logged once when it became unavailable, not on every round; no traceback.
     unavailable = [line for line in info_logs(caplog) if "unavailable" in line]
     assert len(unavailable) == 1
     assert unavailable[0].startswith(f"MyCirrus instrument {ONLINE} is unavailable")
     assert reason in unavailable[0]
+    assert not [r for r in caplog.records if r.exc_info and r.name.startswith("custom")]
 
     simulator.clear_faults()
     await async_advance(hass, freezer)
@@ -83,20 +102,32 @@ async def test_one_instrument_fails_the_others_update(
 
 
 async def test_timeout_on_one_instrument(
-    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A real time-out (so no frozen clock here: the loop's time must run)."""
+    """The client gives up after its time-out; time is frozen and moved by hand."""
     entry = await set_up()
-    coordinator = entry.runtime_data
-    coordinator.client.request_timeout = 0.05
-    simulator.add_fault("slow", serial=ONLINE, delay=0.5, count=1)
-    await coordinator.async_refresh()
+    coordinator = entry.runtime_data.coordinator
+    # One at a time: the held request is the only one in flight.
+    coordinator.max_in_flight = 1
+    release = simulator.hold(serial=ONLINE, endpoint="status")
+    held = simulator.status_requests[ONLINE] + 1
+    freezer.tick(timedelta(seconds=60))
+    async_fire_time_changed(hass)
+    await until(lambda: simulator.status_requests[ONLINE] == held, "the held request")
+    assert hass.states.get(SITE_GATE[0]).state == "on"
+    freezer.tick(timedelta(seconds=coordinator.client.request_timeout + 1))
+    async_fire_time_changed(hass)
+    await async_settle(hass)
+    release.set()
     assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.roof_online").state == "off"
-    assert coordinator.errors == {ONLINE: "cannot_connect"}
-    await coordinator.async_refresh()
+    assert coordinator.records[ONLINE].error == "cannot_connect"
+    await async_advance(hass, freezer)
     assert hass.states.get(SITE_GATE[0]).state == "on"
-    assert coordinator.errors == {}
+    assert coordinator.records[ONLINE].error is None
 
 
 async def test_outage_of_the_whole_service(
@@ -107,10 +138,12 @@ async def test_outage_of_the_whole_service(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up()
-    simulator.add_fault("server_error")
+    simulator.add_fault("server_error", endpoint="status")
     await async_advance(hass, freezer)
     await async_advance(hass, freezer)
-    assert not entry.runtime_data.last_update_success
+    coordinator = entry.runtime_data.coordinator
+    assert not coordinator.last_update_success
+    assert coordinator.outage
     assert hass.states.get("binary_sensor.roof_online").state == STATE_UNAVAILABLE
     failures = [
         r
@@ -126,6 +159,8 @@ async def test_outage_of_the_whole_service(
     await async_advance(hass, freezer)
     assert hass.states.get("binary_sensor.roof_online").state == "off"
     assert entry.state is ConfigEntryState.LOADED
+    assert not coordinator.outage
+    assert info_logs(caplog)[-1] == "Fetching mycirrus data recovered"
 
 
 async def test_authentication_failure_starts_reauth(
@@ -135,12 +170,30 @@ async def test_authentication_failure_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up()
-    simulator.add_fault("raw", status=401, body={"error": "TokenExpired"}, count=1)
+    simulator.add_fault(
+        "raw", endpoint="status", status=401, body={"error": "TokenExpired"}, count=1
+    )
     await async_advance(hass, freezer)
-    flows = hass.config_entries.flow.async_progress_by_handler("mycirrus")
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert flows[0]["context"]["entry_id"] == entry.entry_id
-    assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
+    assert flows[0]["step_id"] == "reauth_confirm"
+
+
+async def minutes_with_requests(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    minutes: int,
+) -> list[int]:
+    """Advance minute by minute; return the minutes in which statuses were asked."""
+    asked = []
+    for minute in range(1, minutes + 1):
+        before = status_requests(simulator)
+        await async_advance(hass, freezer)
+        if status_requests(simulator) > before:
+            asked.append(minute)
+    return asked
 
 
 async def test_rate_limit_with_retry_after(
@@ -151,34 +204,63 @@ async def test_rate_limit_with_retry_after(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up()
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     coordinator.max_in_flight = 1
-    sent = sum(simulator.status_requests.values())
-    simulator.add_fault("rate_limit", retry_after="300", count=1)
+    sent = status_requests(simulator)
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="300", count=1)
     await async_advance(hass, freezer)
-    assert coordinator.update_interval == timedelta(seconds=300)
-    assert coordinator.backoff == timedelta(seconds=300)
     # The 429 ended the round: the instruments not asked yet were not asked.
-    assert sum(simulator.status_requests.values()) == sent + 1
+    assert status_requests(simulator) == sent + 1
+    assert coordinator.client.limiter.remaining() == pytest.approx(300, abs=1)
     # Entities keep their last states through a rate limit.
     assert hass.states.get(SITE_GATE[1]).state == "93.7"
     assert info_logs(caplog) == [
-        "MyCirrus is rate limiting requests; polling paused for 300 s"
+        "Error fetching mycirrus data: MyCirrus is rate limiting this API key; "
+        "requests pause for 300 s"
     ]
+    if UPDATE_FAILED_HAS_RETRY_AFTER:
+        # Home Assistant defers the next refresh; the interval stays.
+        assert coordinator.update_interval == timedelta(seconds=60)
+    else:
+        assert coordinator.update_interval == timedelta(seconds=300)
 
-    # During the back-off nothing is sent, not even on request.
+    # During the pause nothing is sent, not even on request.
     sent = sum(simulator.requests.values())
     await async_advance(hass, freezer, 120)
     await refresh_now(hass, SITE_GATE[0])
     assert sum(simulator.requests.values()) == sent
 
+    before = status_requests(simulator)
     await async_advance(hass, freezer, 180)
-    assert sum(simulator.requests.values()) == sent + len(simulator.instruments)
+    assert status_requests(simulator) == before + len(simulator.instruments)
     assert coordinator.update_interval == timedelta(seconds=60)
-    assert coordinator.backoff is None
-    assert (
-        info_logs(caplog)[-1] == "MyCirrus accepts requests again; polling every 60 s"
-    )
+    assert info_logs(caplog)[-1] == "Fetching mycirrus data recovered"
+
+
+def test_retry_after_is_used_where_home_assistant_has_it() -> None:
+    year, month = (int(part) for part in HA_VERSION.split(".")[:2])
+    assert UPDATE_FAILED_HAS_RETRY_AFTER is ((year, month) >= (2025, 12))
+
+
+@pytest.mark.parametrize("retry_after", ["0", "-5", "soon"])
+async def test_retry_after_zero_does_not_poll_in_a_loop(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    retry_after: str,
+) -> None:
+    await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after=retry_after)
+    before = status_requests(simulator)
+    asked = await minutes_with_requests(hass, freezer, simulator, 5)
+    # "0" and "-5" mean a minute's pause (one round a minute, as without a
+    # rate limit); an unreadable value means our own back-off.
+    if retry_after == "soon":
+        assert asked == [1, 3]
+    else:
+        assert asked == [1, 2, 3, 4, 5]
+        assert status_requests(simulator) - before == 5 * len(simulator.instruments)
 
 
 async def test_rate_limit_without_retry_after_doubles(
@@ -188,22 +270,22 @@ async def test_rate_limit_without_retry_after_doubles(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await set_up()
-    coordinator = entry.runtime_data
-    simulator.add_fault("rate_limit")
-    waits = []
-    wait = 60.0
-    for _ in range(5):
-        await async_advance(hass, freezer, wait)
-        assert coordinator.update_interval is not None
-        wait = coordinator.update_interval.total_seconds()
-        waits.append(wait)
-    assert waits == [120, 240, 480, 900, 900]
-    # One line entering the back-off, none while it lasts.
+    await set_up()
+    simulator.add_fault("rate_limit", endpoint="status")
+    asked = await minutes_with_requests(hass, freezer, simulator, 50)
+    # Pauses of 2, 4, 8, then at most 15 minutes.
+    assert asked == [1, 3, 7, 15, 30, 45]
+    # One line entering the pause, none while it lasts.
     assert len(info_logs(caplog)) == 1
     simulator.clear_faults()
-    await async_advance(hass, freezer, wait)
-    assert coordinator.update_interval == timedelta(seconds=60)
+    # The pause that began at minute 45 ends at 60; then polling every minute.
+    assert await minutes_with_requests(hass, freezer, simulator, 14) == [
+        10,
+        11,
+        12,
+        13,
+        14,
+    ]
 
 
 async def test_one_request_per_instrument_per_interval(
@@ -223,22 +305,32 @@ async def test_one_request_per_instrument_per_interval(
 
 
 @pytest.mark.parametrize(
-    ("fault", "state"),
+    ("fault", "state", "reauth_step"),
     [
-        ("rate_limit", ConfigEntryState.SETUP_RETRY),
-        ("server_error", ConfigEntryState.SETUP_RETRY),
+        ({"kind": "rate_limit"}, ConfigEntryState.SETUP_RETRY, None),
+        ({"kind": "server_error"}, ConfigEntryState.SETUP_RETRY, None),
+        ({"kind": "reset"}, ConfigEntryState.SETUP_RETRY, None),
+        (
+            {"kind": "raw", "status": 401, "body": {"error": "TokenExpired"}},
+            ConfigEntryState.SETUP_ERROR,
+            "reauth_confirm",
+        ),
+        ({"kind": "forbidden"}, ConfigEntryState.SETUP_ERROR, "reauth_permission"),
     ],
 )
-async def test_setup_failures_retry(
+async def test_setup_failures(
     hass: HomeAssistant,
     set_up: SetUp,
     simulator: Simulator,
-    fault: str,
+    fault: dict[str, Any],
     state: ConfigEntryState,
+    reauth_step: str | None,
 ) -> None:
-    simulator.add_fault(fault, endpoint="instruments")  # type: ignore[arg-type]
+    simulator.add_fault(endpoint="instruments", **fault)
     entry = await set_up()
     assert entry.state is state
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ([reauth_step] if reauth_step else [])
 
 
 @pytest.mark.parametrize("fault", ["rate_limit", "server_error"])
@@ -259,7 +351,7 @@ async def test_hourly_details_survive_failures(
     entry = await set_up()
     simulator.add_fault("server_error", endpoint="instruments", count=1)
     await async_advance(hass, freezer, 3600)
-    assert entry.runtime_data.last_update_success
+    assert entry.runtime_data.coordinator.last_update_success
     assert hass.states.get(SITE_GATE[0]).state == "on"
     # The next try is an hour later, not on every round.
     await async_advance(hass, freezer)
@@ -274,8 +366,11 @@ async def test_hourly_details_rate_limited(
 ) -> None:
     entry = await set_up()
     simulator.add_fault("rate_limit", endpoint="instruments", count=1)
+    sent = status_requests(simulator)
     await async_advance(hass, freezer, 3600)
-    assert entry.runtime_data.backoff == timedelta(seconds=120)
+    assert entry.runtime_data.client.limiter.remaining() == pytest.approx(120, abs=1)
+    # The details call ended the round: no status was asked.
+    assert status_requests(simulator) == sent
 
 
 async def test_unload_leaves_nothing_behind(
@@ -284,27 +379,66 @@ async def test_unload_leaves_nothing_behind(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    simulator.add_fault("forbidden", serial=ONLINE, endpoint="status")
     entry = await set_up()
     assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_settle(hass)
     assert entry.state is ConfigEntryState.LOADED
+    issues = ir.async_get(hass).issues
+    # The loading bay's last calibration failed: that raises an issue too.
+    assert sorted(i.translation_key for i in issues.values()) == [
+        "calibration_failed",
+        "instrument_forbidden",
+    ]
     assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    sent = sum(simulator.requests.values())
+    await async_settle(hass)
+    sent = sum(simulator.requests.values()) + sum(simulator.ws_connects.values())
     await async_advance(hass, freezer, 3600)
-    assert sum(simulator.requests.values()) == sent
+    assert sum(simulator.requests.values()) + sum(simulator.ws_connects.values()) == (
+        sent
+    )
     assert not entry.update_listeners
-    assert not ir.async_get(hass).issues
+    # Unloading keeps what the user must still act on; removing withdraws it.
+    assert len(issues) == 2
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert not issues
 
 
-async def test_unexpected_error_is_contained(
-    hass: HomeAssistant, set_up: SetUp, caplog: pytest.LogCaptureFixture
+async def test_unexpected_error_on_one_instrument_is_contained(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up()
-    coordinator = entry.runtime_data
-    with patch.object(coordinator.client, "status", side_effect=RuntimeError("bug")):
-        await coordinator.async_refresh()
-    assert not coordinator.last_update_success
-    assert "Unexpected error fetching mycirrus data" in caplog.text
-    await coordinator.async_refresh()
+    coordinator = entry.runtime_data.coordinator
+    original = MyCirrusClient.status
+
+    async def status(client: MyCirrusClient, serial: str) -> Any:
+        if serial == ONLINE:
+            raise RuntimeError("bug")
+        return await original(client, serial)
+
+    with patch.object(MyCirrusClient, "status", status):
+        await async_advance(hass, freezer)
     assert coordinator.last_update_success
+    assert coordinator.records[ONLINE].error == "unknown"
+    assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.stage_left_online").state == "on"
+    (line,) = [r for r in caplog.records if r.exc_info]
+    assert line.getMessage().startswith(f"MyCirrus instrument {ONLINE} is unavail")
+    await async_advance(hass, freezer)
+    assert hass.states.get(SITE_GATE[0]).state == "on"
+
+
+async def test_unexpected_error_everywhere_fails_the_round(
+    hass: HomeAssistant, set_up: SetUp, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await set_up()
+    coordinator = entry.runtime_data.coordinator
+    with patch.object(MyCirrusClient, "status", side_effect=RuntimeError("bug")):
+        await async_advance(hass, freezer)
+    assert {r.error for r in coordinator.records.values()} == {"unknown"}
+    assert hass.states.get("binary_sensor.stage_left_online").state == (
+        STATE_UNAVAILABLE
+    )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
+import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator import Simulator
 
 from .conftest import NEVER_CALIBRATED, NO_SIC, OFFLINE, ONLINE, SetUp
 from .helpers import async_advance, dump_devices
+
+pytestmark = pytest.mark.usefixtures("polling_only")
 
 
 async def test_devices_and_entities(
@@ -121,12 +124,12 @@ async def test_missing_fields_are_unknown(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up()
-    simulator.add_fault("missing_fields", serial=NEVER_CALIBRATED)
+    simulator.add_fault("missing_fields", serial=NEVER_CALIBRATED, endpoint="status")
     await async_advance(hass, freezer)
     assert hass.states.get("binary_sensor.car_park_online").state == "on"
     assert hass.states.get("binary_sensor.car_park_measuring").state == STATE_UNKNOWN
     assert hass.states.get("sensor.car_park_last_sic").state == STATE_UNKNOWN
-    simulator.add_fault("wrong_types", serial=NEVER_CALIBRATED)
+    simulator.add_fault("wrong_types", serial=NEVER_CALIBRATED, endpoint="status")
     simulator.faults.reverse()
     await async_advance(hass, freezer)
     assert hass.states.get("binary_sensor.car_park_online").state == STATE_UNKNOWN
@@ -134,4 +137,3 @@ async def test_missing_fields_are_unknown(
     simulator.clear_faults()
     await async_advance(hass, freezer)
     assert hass.states.get("sensor.car_park_last_sic_result").state == "other"
-    assert hass.states.get("sensor.car_park_last_sic_result").state != STATE_UNAVAILABLE

@@ -1,4 +1,7 @@
-"""Instruments that come and go, get renamed or lose access; repair issues."""
+"""Instruments that come and go, get renamed or lose access; repair issues.
+
+Polling only: tests/test_live.py covers push.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,11 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
-from custom_components.mycirrus import async_remove_config_entry_device
 from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.repairs import async_create_fix_flow
 from homeassistant.config_entries import ConfigEntryState
@@ -25,32 +31,62 @@ from simulator import Simulator
 from .conftest import API_KEY, NO_SIC, OFFLINE, ONLINE, SetUp
 from .helpers import async_advance, device_of
 
+pytestmark = pytest.mark.usefixtures("polling_only")
+
+INSTRUMENT_ISSUES = ("instrument_gone", "instrument_forbidden")
+
 
 def issues(hass: HomeAssistant) -> list[tuple[str, str, bool]]:
-    """Return (kind, serial, fixable) of every MyCirrus repair issue."""
+    """Return (kind, serial, fixable) of every gone or forbidden repair issue."""
     return sorted(
         (issue.translation_key, str((issue.data or {})["serial"]), issue.is_fixable)
         for issue in ir.async_get(hass).issues.values()
-        if issue.domain == DOMAIN
+        if issue.domain == DOMAIN and issue.translation_key in INSTRUMENT_ISSUES
     )
 
 
-async def fix_issue(hass: HomeAssistant, issue: ir.IssueEntry) -> dict[str, Any]:
-    """Run the repair's fix flow through the repairs component, as the UI does."""
+async def fix_issue(
+    hass: HomeAssistant, client: ClientSessionGenerator, issue: ir.IssueEntry
+) -> dict[str, Any]:
+    """Run the repair's fix flow through the repairs HTTP API, as the UI does."""
     assert await async_setup_component(hass, "repairs", {})
-    from homeassistant.components.repairs import DOMAIN as REPAIRS  # noqa: PLC0415
-
-    manager = hass.data[REPAIRS]["flow_manager"]
-    result = await manager.async_init(DOMAIN, data={"issue_id": issue.issue_id})
+    http = await client()
+    response = await http.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue.issue_id}
+    )
+    assert response.status == 200
+    result = await response.json()
     assert result["step_id"] == "confirm"
     assert result["description_placeholders"] == {
         "serial": (issue.data or {})["serial"]
     }
-    return await manager.async_configure(result["flow_id"], {})  # type: ignore[no-any-return]
+    response = await http.post(f"/api/repairs/issues/fix/{result['flow_id']}", json={})
+    assert response.status == 200
+    return await response.json()  # type: ignore[no-any-return]
+
+
+async def remove_device(
+    hass: HomeAssistant,
+    ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    device: dr.DeviceEntry,
+) -> dict[str, Any]:
+    """Delete a device from its page, through the websocket command the UI uses."""
+    assert await async_setup_component(hass, "config", {})
+    client = await ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device.id,
+        }
+    )
+    return await client.receive_json()  # type: ignore[no-any-return]
 
 
 async def test_instrument_gone_after_three_rounds(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
@@ -62,10 +98,14 @@ async def test_instrument_gone_after_three_rounds(
     assert issues(hass) == []
     await async_advance(hass, freezer)
     assert issues(hass) == [("instrument_gone", NO_SIC, True)]
-    (issue,) = ir.async_get(hass).issues.values()
+    issue = next(
+        i
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "instrument_gone"
+    )
     assert issue.translation_placeholders == {"serial": NO_SIC, "name": "Loading bay"}
 
-    result = await fix_issue(hass, issue)
+    result = await fix_issue(hass, hass_client, issue)
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -77,7 +117,37 @@ async def test_instrument_gone_after_three_rounds(
         )
         is None
     )
+    # Every issue about the instrument went with it.
+    assert not [
+        i
+        for i in ir.async_get(hass).issues.values()
+        if (i.data or {}).get("serial") == NO_SIC
+    ]
+
+
+@pytest.mark.parametrize("between", ["success", "server_error"])
+async def test_not_found_rounds_must_be_in_a_row(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    between: str,
+) -> None:
+    """Scattered 404s, with an answer or another failure between, are not 'gone'."""
+    await set_up()
+    for _ in range(2):
+        simulator.add_fault("not_found", serial=ONLINE, endpoint="status", count=1)
+        await async_advance(hass, freezer)
+    if between == "server_error":
+        simulator.add_fault("server_error", serial=ONLINE, endpoint="status", count=1)
+    await async_advance(hass, freezer)
+    for _ in range(2):
+        simulator.add_fault("not_found", serial=ONLINE, endpoint="status", count=1)
+        await async_advance(hass, freezer)
     assert issues(hass) == []
+    simulator.add_fault("not_found", serial=ONLINE, endpoint="status", count=1)
+    await async_advance(hass, freezer)
+    assert issues(hass) == [("instrument_gone", ONLINE, True)]
 
 
 async def test_gone_instrument_that_comes_back(
@@ -87,7 +157,7 @@ async def test_gone_instrument_that_comes_back(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up()
-    simulator.add_fault("not_found", serial=ONLINE)
+    simulator.add_fault("not_found", serial=ONLINE, endpoint="status")
     for _ in range(3):
         await async_advance(hass, freezer)
     assert issues(hass) == [("instrument_gone", ONLINE, True)]
@@ -113,7 +183,7 @@ async def test_instrument_gone_from_the_account_list(
     assert issues(hass) == [("instrument_gone", OFFLINE, True)]
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert issues(hass) == []
+    assert not ir.async_get(hass).issues
 
 
 async def test_instrument_moved_to_another_account(
@@ -122,10 +192,11 @@ async def test_instrument_moved_to_another_account(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await set_up()
+    entry = await set_up()
     simulator.add_key(API_KEY, instruments=set(simulator.instruments) - {OFFLINE})
     await async_advance(hass, freezer, 3600)
     assert issues(hass) == [("instrument_forbidden", OFFLINE, False)]
+    assert entry.runtime_data.coordinator.records[OFFLINE].error == "forbidden"
     assert hass.states.get("binary_sensor.roof_online").state == STATE_UNAVAILABLE
 
 
@@ -154,11 +225,15 @@ async def test_lost_access_raises_an_issue_not_reauth(
     await set_up()
     simulator.instruments[ONLINE].name = "Main gate"
     await async_advance(hass, freezer, 3600)
-    simulator.add_fault("forbidden", serial=ONLINE)
+    simulator.add_fault("forbidden", serial=ONLINE, endpoint="status")
     await async_advance(hass, freezer)
     assert issues(hass) == [("instrument_forbidden", ONLINE, False)]
     # The issue names the instrument as MyCirrus calls it now.
-    (issue,) = ir.async_get(hass).issues.values()
+    issue = next(
+        i
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "instrument_forbidden"
+    )
     assert issue.translation_placeholders == {"serial": ONLINE, "name": "Main gate"}
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     simulator.clear_faults()
@@ -201,7 +276,7 @@ async def test_removing_a_subentry_removes_its_device(
     assert hass.states.get(entity_id) is None
     # The reloaded entry no longer asks for the instrument.
     before = simulator.status_requests[ONLINE]
-    await entry.runtime_data.async_refresh()
+    await entry.runtime_data.coordinator.async_refresh()
     assert simulator.status_requests[ONLINE] == before
     assert entry.state is ConfigEntryState.LOADED
 
@@ -210,11 +285,11 @@ async def test_title_change_does_not_reload(
     hass: HomeAssistant, set_up: SetUp, simulator: Simulator
 ) -> None:
     entry = await set_up()
-    coordinator = entry.runtime_data
+    runtime = entry.runtime_data
     subentry = next(iter(entry.subentries.values()))
     hass.config_entries.async_update_subentry(entry, subentry, title="Another title")
     await hass.async_block_till_done()
-    assert entry.runtime_data is coordinator
+    assert entry.runtime_data is runtime
 
 
 async def test_rename_in_mycirrus_renames_the_device(
@@ -224,6 +299,7 @@ async def test_rename_in_mycirrus_renames_the_device(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up()
+    runtime = entry.runtime_data
     registry = dr.async_get(hass)
     roof = device_of(hass, OFFLINE)
     assert roof is not None
@@ -241,66 +317,118 @@ async def test_rename_in_mycirrus_renames_the_device(
     roof = device_of(hass, OFFLINE)
     assert roof is not None
     assert (roof.name_by_user, roof.name) == ("My roof", "Roof north")
-    # The entity ids stay: history is kept.
+    # The entity ids stay (history is kept) and the rename needed no reload.
     assert hass.states.get("binary_sensor.site_gate_online").state == "on"
-    assert entry.runtime_data is not None
+    assert entry.runtime_data is runtime
 
 
-async def test_remove_device_by_hand(
+@pytest.mark.parametrize(
+    ("fault", "removable"),
+    [
+        (None, False),
+        ("server_error", False),
+        ("forbidden", False),
+        ("reset", False),
+        ("not_found", True),
+    ],
+)
+async def test_remove_device_from_its_page(
     hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
+    fault: str | None,
+    removable: bool,
 ) -> None:
+    """Only an instrument MyCirrus no longer knows can be deleted by hand.
+
+    One that answers, or is only unreachable or forbidden, stays followed.
+    """
     entry = await set_up()
+    if fault is not None:
+        simulator.add_fault(fault, serial=ONLINE, endpoint="status")  # type: ignore[arg-type]
+        await async_advance(hass, freezer)
     gate = device_of(hass, ONLINE)
     assert gate is not None
-    # A followed instrument that answers is not stale.
-    assert not await async_remove_config_entry_device(hass, entry, gate)
-
-    # One the cloud no longer knows can go, and stops being followed.
-    simulator.remove_instrument(ONLINE)
-    await async_advance(hass, freezer)
-    assert await async_remove_config_entry_device(hass, entry, gate)
+    response = await remove_device(hass, hass_ws_client, entry, gate)
+    assert response["success"] is removable
     await hass.async_block_till_done()
-    assert ONLINE not in {s.unique_id for s in entry.subentries.values()}
+    followed = {s.unique_id for s in entry.subentries.values()}
+    assert (ONLINE in followed) is not removable
+    assert (device_of(hass, ONLINE) is None) is removable
 
-    # A device left over from an instrument no longer followed can go.
+
+async def test_remove_a_device_no_longer_followed(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    set_up: SetUp,
+) -> None:
+    entry = await set_up()
     stale = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, "QT424242")}
     )
-    assert await async_remove_config_entry_device(hass, entry, stale)
+    response = await remove_device(hass, hass_ws_client, entry, stale)
+    assert response["success"]
+    assert len(entry.subentries) == 5
 
 
 async def test_remove_device_of_an_entry_not_set_up(
-    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    set_up: SetUp,
 ) -> None:
     entry = await set_up()
     gate = device_of(hass, ONLINE)
     assert gate is not None
     await hass.config_entries.async_unload(entry.entry_id)
-    assert not await async_remove_config_entry_device(hass, entry, gate)
+    response = await remove_device(hass, hass_ws_client, entry, gate)
+    assert not response["success"]
+    assert len(entry.subentries) == 5
 
 
-async def test_setup_prunes_issues_of_unfollowed_instruments(
-    hass: HomeAssistant, config_entry: MockConfigEntry, set_up: SetUp
+async def test_issues_of_unfollowed_instruments_are_pruned(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        f"instrument_gone_{config_entry.entry_id}_QT424242",
-        data={
-            "entry_id": config_entry.entry_id,
-            "subentry_id": "x",
-            "serial": "QT424242",
-        },
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="instrument_gone",
-        translation_placeholders={"serial": "QT424242", "name": "Old"},
-    )
+    """At set-up and after every round; another entry's issues stay."""
+    other = MockConfigEntry(domain=DOMAIN, data={})
+    other.add_to_hass(hass)
+
+    def raise_gone(entry_id: str, serial: str) -> None:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"instrument_gone_{entry_id}_{serial}",
+            data={"entry_id": entry_id, "subentry_id": "x", "serial": serial},
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="instrument_gone",
+            translation_placeholders={"serial": serial, "name": "Old"},
+        )
+
+    raise_gone(config_entry.entry_id, "QT424242")
+    raise_gone(other.entry_id, "QT424242")
     await set_up()
-    assert issues(hass) == []
+    assert issues(hass) == [("instrument_gone", "QT424242", True)]
+    (left,) = (
+        i
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "instrument_gone"
+    )
+    assert (left.data or {})["entry_id"] == other.entry_id
+
+    # One left behind while running (e.g. by a refresh that outlived a reload)
+    # goes with the next successful round.
+    raise_gone(config_entry.entry_id, "QT434343")
+    await async_advance(hass, freezer)
+    assert [
+        (i.data or {})["entry_id"]
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "instrument_gone"
+    ] == [other.entry_id]
 
 
 async def test_details_change_without_a_rename(

@@ -78,7 +78,7 @@ async def test_add_instrument_when_rate_limited(
     hass: HomeAssistant, set_up: SetUp, simulator: Simulator
 ) -> None:
     entry = await set_up()
-    simulator.add_fault("rate_limit", count=1)
+    simulator.add_fault("rate_limit", endpoint="instruments", count=1)
     result = await start_subentry_flow(hass, entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "rate_limited"

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.util.ssl import get_default_context
 
 from .api import DEFAULT_BASE_URL, MyCirrusClient
-from .const import CONF_API_URL, DOMAIN
-from .coordinator import MyCirrusConfigEntry, MyCirrusCoordinator, followed_instruments
+from .const import (
+    CONF_API_URL,
+    CONF_LIVE_VALUES,
+    DEFAULT_LIVE_VALUES,
+    DOMAIN,
+    MAX_LIVE_CONNECTIONS,
+    SCOPE_LIVE,
+)
+from .coordinator import MyCirrusCoordinator
+from .data import MyCirrusConfigEntry, MyCirrusRuntimeData, followed_subentries
+from .health import MyCirrusHealthCoordinator
+from .issues import async_clear_scope_issue, async_prune_issues, async_raise_scope_issue
+from .live import MyCirrusLive
+from .ratelimit import async_forget_limiter, async_get_limiter
+from .scopes import KeyScopes, ScopeState
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:
@@ -22,64 +37,128 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> 
         async_get_clientsession(hass),
         entry.data[CONF_API_KEY],
         base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        limiter=await async_get_limiter(hass, entry),
     )
     coordinator = MyCirrusCoordinator(hass, entry, client)
-    _async_prune_issues(hass, entry, set(coordinator.followed))
+    async_prune_issues(hass, entry.entry_id, set(coordinator.records))
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+
+    scopes = KeyScopes()
+    live = MyCirrusLive(
+        hass,
+        entry,
+        coordinator,
+        client,
+        scopes,
+        session=_live_session(),
+        live_types=tuple(entry.options.get(CONF_LIVE_VALUES, DEFAULT_LIVE_VALUES)),
+    )
+    entry.runtime_data = MyCirrusRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        health=MyCirrusHealthCoordinator(
+            hass, entry, client, scopes, list(coordinator.records)
+        ),
+        live=live,
+        scopes=scopes,
+    )
+
+    @callback
+    def scope_changed(scope: str, state: ScopeState) -> None:
+        if scope != SCOPE_LIVE:
+            return
+        if state is ScopeState.MISSING:
+            async_raise_scope_issue(hass, entry, scope)
+        else:
+            async_clear_scope_issue(hass, entry, scope)
+        for serial in coordinator.records:
+            coordinator.async_update_instrument(serial)
+
+    entry.async_on_unload(scopes.add_listener(scope_changed))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    # Push and health start after set-up, in the background: neither delays it.
+    live.async_start()
+
+    async def stop_live(_event: Event) -> None:
+        await live.async_stop()
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_live)
+    )
+    entry.async_create_background_task(
+        hass, entry.runtime_data.health.async_refresh(), f"{DOMAIN} first health"
+    )
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
 
+def _live_session() -> aiohttp.ClientSession:
+    """Return a session of the entry's own for its websockets.
+
+    Home Assistant's shared session allows 100 connections per host, and an
+    open websocket holds one for as long as it lives: hundreds of them would
+    leave the REST calls, which keep using the shared session, waiting for a
+    free connection. This session has room for every websocket of the entry
+    and is closed with it.
+    """
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(
+            limit=MAX_LIVE_CONNECTIONS, limit_per_host=0, ssl=get_default_context()
+        )
+    )
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:
-    """Unload a config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a config entry; its websockets close within about a second."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.live.async_stop()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
-    """Withdraw the repair issues of an entry that is deleted."""
-    _async_prune_issues(hass, entry, set())
-
-
-def _async_prune_issues(
-    hass: HomeAssistant, entry: MyCirrusConfigEntry, followed: set[str]
-) -> None:
-    """Delete the entry's repair issues about instruments it no longer follows."""
-    for issue in list(ir.async_get(hass).issues.values()):
-        data = issue.data or {}
-        if (
-            issue.domain == DOMAIN
-            and data.get("entry_id") == entry.entry_id
-            and data.get("serial") not in followed
-        ):
-            ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+    """Withdraw the repair issues and the saved pause of a deleted entry."""
+    async_prune_issues(hass, entry.entry_id, None)
+    async_forget_limiter(hass, entry.entry_id)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
-    """Reload when the key, the URL or the followed instruments change.
+    """Reload when the key, the URL, the options or the followed instruments change.
 
     Title changes (an instrument renamed in MyCirrus) need no reload.
     """
-    coordinator = entry.runtime_data
-    if dict(entry.data) != coordinator.entry_data or set(
-        followed_instruments(entry)
-    ) != set(coordinator.followed):
+    coordinator = entry.runtime_data.coordinator
+    if (
+        dict(entry.data) != coordinator.entry_data
+        or dict(entry.options) != coordinator.entry_options
+        or followed_subentries(entry)
+        != {serial: r.subentry_id for serial, r in coordinator.records.items()}
+    ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: MyCirrusConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let a user delete a device whose instrument is not followed or is gone."""
-    # An entry that is not set up has no poller, so nothing is known to be gone.
-    errors = entry.runtime_data.errors if entry.state is ConfigEntryState.LOADED else {}
+    """Let a user delete a device whose instrument is not followed or is gone.
+
+    An instrument that is only unreachable or forbidden stays: deleting its
+    device would stop following it.
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        # Not set up: nothing is known to be gone.
+        records = {}
+    else:
+        records = entry.runtime_data.coordinator.records
+    followed = followed_subentries(entry)
     serials = {
         identifier for domain, identifier in device.identifiers if domain == DOMAIN
     }
-    followed = followed_instruments(entry)
     for serial in serials & set(followed):
-        if errors.get(serial) != "not_found":
+        record = records.get(serial)
+        if record is None or record.error != "not_found":
             return False
-        hass.config_entries.async_remove_subentry(entry, followed[serial].subentry_id)
+    for serial in serials & set(followed):
+        hass.config_entries.async_remove_subentry(entry, followed[serial])
     return True

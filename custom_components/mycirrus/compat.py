@@ -3,14 +3,18 @@
 Home Assistant 2026.10 validates flows with probatio, which it also installs under
 the name ``voluptuous`` at run time, and types repair flows' results as
 ``RepairsFlowResult``. At run time the older names work on every release; for the
-type checker ``scripts/test`` sets ``HA_2026_10`` to match the installed release,
+type checker ``scripts/lint`` sets ``HA_2026_10`` to match the installed release,
 so each leg checks against the types its Home Assistant declares.
 Remove this module when 2026.10 is the oldest supported release.
 """
 
 from __future__ import annotations
 
+import inspect
+from typing import Any, Final
+
 from homeassistant.helpers.device_registry import DeviceEntry, DeviceRegistry
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 HA_2026_10 = False  # type checking only: `mypy --always-true=HA_2026_10`
 
@@ -23,7 +27,26 @@ else:
 
     from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
-__all__ = ["RepairsFlowResult", "async_get_entry_device", "vol"]
+__all__ = [
+    "UPDATE_FAILED_HAS_RETRY_AFTER",
+    "RepairsFlowResult",
+    "async_get_entry_device",
+    "update_failed",
+    "vol",
+]
+
+# Home Assistant 2025.12 lets UpdateFailed defer the next refresh (retry_after);
+# older releases need the update interval stretched instead.
+UPDATE_FAILED_HAS_RETRY_AFTER: Final = (
+    "retry_after" in inspect.signature(UpdateFailed.__init__).parameters
+)
+
+
+def update_failed(*, retry_after: float | None = None, **kwargs: Any) -> UpdateFailed:
+    """Return UpdateFailed, with ``retry_after`` where the release takes it."""
+    if retry_after is not None and UPDATE_FAILED_HAS_RETRY_AFTER:
+        kwargs["retry_after"] = retry_after
+    return UpdateFailed(**kwargs)
 
 
 def async_get_entry_device(

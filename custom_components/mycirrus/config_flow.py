@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-import logging
 import re
 from typing import Any
-from urllib.parse import urlparse
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    SubentryFlowResult,
+    OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -34,14 +29,9 @@ from homeassistant.helpers.selector import (
 from .api import (
     DEFAULT_BASE_URL,
     Instrument,
-    MyCirrusAuthenticationError,
     MyCirrusClient,
-    MyCirrusError,
-    MyCirrusInvalidSerialError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
-    MyCirrusRateLimitError,
-    validate_serial,
 )
 from .compat import vol
 from .const import (
@@ -51,90 +41,25 @@ from .const import (
     CONF_INSTRUMENTS,
     CONF_SERIAL,
     DOMAIN,
+    REAUTH_MISSING_PERMISSION,
+    REAUTH_REASON,
     SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
 )
-from .coordinator import MyCirrusConfigEntry, followed_instruments
-
-_LOGGER = logging.getLogger(__name__)
+from .data import MyCirrusConfigEntry, followed_subentries
+from .flow_helpers import (
+    async_check_serial,
+    flow_client,
+    flow_error,
+    followed_serials,
+    instrument_options,
+    instrument_title,
+    url_error,
+)
+from .options_flow import MyCirrusOptionsFlow
+from .subentry_flow import InstrumentSubentryFlow
 
 _SERIAL_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def flow_error(err: Exception) -> str:
-    """Return the translation key of the form error for a failed call."""
-    if isinstance(err, MyCirrusAuthenticationError):
-        return "invalid_auth"
-    if isinstance(err, MyCirrusPermissionError):
-        return "missing_permission"
-    if isinstance(err, MyCirrusRateLimitError):
-        return "rate_limited"
-    if isinstance(err, MyCirrusInvalidSerialError):
-        return "invalid_serial"
-    if isinstance(err, MyCirrusNotFoundError):
-        return "unknown_serial"
-    if isinstance(err, MyCirrusError):
-        return "cannot_connect"
-    _LOGGER.exception("Unexpected error talking to MyCirrus")
-    return "unknown"
-
-
-def _client(hass: HomeAssistant, api_key: str, api_url: str) -> MyCirrusClient:
-    return MyCirrusClient(async_get_clientsession(hass), api_key, base_url=api_url)
-
-
-def _followed_serials(hass: HomeAssistant) -> set[str]:
-    """Return the serials any MyCirrus entry follows."""
-    return {
-        serial
-        for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-        for serial in followed_instruments(entry)
-    }
-
-
-def _label(instrument: Instrument) -> str:
-    details = ", ".join(
-        part for part in (instrument.serial_number, instrument.model) if part
-    )
-    return f"{instrument.name or instrument.serial_number} ({details})"
-
-
-def _options(instruments: Iterable[Instrument]) -> list[SelectOptionDict]:
-    return [
-        SelectOptionDict(value=instrument.serial_number, label=_label(instrument))
-        for instrument in instruments
-    ]
-
-
-def _is_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
-
-
-async def _async_check_serial(
-    hass: HomeAssistant,
-    client: MyCirrusClient,
-    serial: str,
-    *,
-    account: Iterable[Instrument],
-    errors: dict[str, str],
-    field: str,
-) -> str | None:
-    """Check a typed serial with a status call; return its title, or None on error."""
-    try:
-        validate_serial(serial)
-        if serial in _followed_serials(hass):
-            errors[field] = "already_followed"
-            return None
-        await client.status(serial)
-    except MyCirrusPermissionError:
-        # A 403 on one instrument means the account cannot see it.
-        errors[field] = "unknown_serial"
-        return None
-    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
-        errors[field] = flow_error(err)
-        return None
-    return _title(account, serial)
 
 
 class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -155,6 +80,12 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentry flows: one per followed instrument."""
         return {SUBENTRY_TYPE_INSTRUMENT: InstrumentSubentryFlow}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow."""
+        return MyCirrusOptionsFlow()
 
     @staticmethod
     def _credentials_schema(*, api_url: str) -> vol.Schema:
@@ -206,21 +137,21 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[str, str]:
         api_key = str(user_input[CONF_API_KEY]).strip()
         api_url = str(user_input[SECTION_ADVANCED][CONF_API_URL]).strip().rstrip("/")
-        if not _is_url(api_url):
-            errors["base"] = "invalid_url"
+        if (error := url_error(api_url)) is not None:
+            errors["base"] = error
         return api_key, api_url
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the API key (and, in advanced mode, the API URL)."""
+        """Ask for the API key (and, under advanced options, the API URL)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key, api_url = self._read_credentials(user_input, errors)
             self._async_abort_entries_match({CONF_API_KEY: api_key})
             if not errors:
                 try:
-                    self._account = await _client(
+                    self._account = await flow_client(
                         self.hass, api_key, api_url
                     ).instruments()
                 except Exception as err:  # noqa: BLE001 - shown as a form error
@@ -238,22 +169,22 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the instruments to follow; serials may also be typed."""
-        followed = _followed_serials(self.hass)
+        followed = followed_serials(self.hass)
         available = [i for i in self._account if i.serial_number not in followed]
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"serial": ""}
         if user_input is not None:
             chosen: dict[str, str] = {
-                serial: _title(self._account, serial)
+                serial: instrument_title(self._account, serial)
                 for serial in user_input.get(CONF_INSTRUMENTS, [])
             }
-            client = _client(self.hass, self._api_key, self._api_url)
+            client = flow_client(self.hass, self._api_key, self._api_url)
             typed = _SERIAL_SEPARATORS.split(user_input.get(CONF_EXTRA_SERIALS, ""))
             for serial in filter(None, typed):
                 if serial in chosen:
                     continue
                 placeholders["serial"] = serial
-                title = await _async_check_serial(
+                title = await async_check_serial(
                     self.hass,
                     client,
                     serial,
@@ -287,7 +218,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                     default=[i.serial_number for i in available],
                 ): SelectSelector(
                     SelectSelectorConfig(
-                        options=_options(available),
+                        options=instrument_options(available),
                         multiple=True,
                         mode=SelectSelectorMode.LIST,
                     )
@@ -305,13 +236,26 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Start reauthentication after MyCirrus refused the key."""
+        """Start reauthentication: the key was refused, or lacks instruments:read."""
+        if entry_data.get(REAUTH_REASON) == REAUTH_MISSING_PERMISSION:
+            return await self.async_step_reauth_permission()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new API key."""
+        """Ask for a new API key after MyCirrus refused the old one."""
+        return await self._async_reauth_form("reauth_confirm", user_input)
+
+    async def async_step_reauth_permission(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key after the old one lost instruments:read."""
+        return await self._async_reauth_form("reauth_permission", user_input)
+
+    async def _async_reauth_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -323,7 +267,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             if result is not None:
                 return result
         return self.async_show_form(
-            step_id="reauth_confirm",
+            step_id=step_id,
             data_schema=vol.Schema(
                 {
                     vol.Required(CONF_API_KEY): TextSelector(
@@ -341,7 +285,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the API key (and, in advanced mode, the API URL)."""
+        """Change the API key (and, under advanced options, the API URL)."""
         entry = self._get_reconfigure_entry()
         current_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
         errors: dict[str, str] = {}
@@ -368,11 +312,9 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         for other in self._async_current_entries(include_ignore=False):
             if other.entry_id != entry.entry_id and other.data[CONF_API_KEY] == api_key:
                 return self.async_abort(reason="already_configured")
-        client = _client(self.hass, api_key, api_url)
+        client = flow_client(self.hass, api_key, api_url)
         try:
-            invisible = await _async_first_invisible(
-                client, followed_instruments(entry)
-            )
+            invisible = await _async_first_invisible(client, followed_subentries(entry))
         except Exception as err:  # noqa: BLE001 - shown as a form error
             errors["base"] = flow_error(err)
             return None
@@ -408,14 +350,6 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_abort(reason=reason)
 
 
-def _title(account: Iterable[Instrument], serial: str) -> str:
-    """Return the instrument's name on the account, else its serial."""
-    for instrument in account:
-        if instrument.serial_number == serial:
-            return instrument.name or serial
-    return serial
-
-
 async def _async_first_invisible(
     client: MyCirrusClient, serials: Iterable[str]
 ) -> str | None:
@@ -429,62 +363,3 @@ async def _async_first_invisible(
         except (MyCirrusNotFoundError, MyCirrusPermissionError):
             return serial
     return None
-
-
-class InstrumentSubentryFlow(ConfigSubentryFlow):
-    """Follow one more instrument with an existing API key."""
-
-    def __init__(self) -> None:
-        """Start without the account's instrument list."""
-        self._account: list[Instrument] | None = None
-
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Pick an instrument of the account or type a serial."""
-        entry: MyCirrusConfigEntry = self._get_entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="entry_not_loaded")
-        client = entry.runtime_data.client
-        if self._account is None:
-            try:
-                self._account = await client.instruments()
-            except MyCirrusError as err:
-                return self.async_abort(reason=flow_error(err))
-        errors: dict[str, str] = {}
-        placeholders = {"serial": ""}
-        if user_input is not None:
-            serial = str(user_input[CONF_SERIAL]).strip()
-            placeholders["serial"] = serial
-            title = await _async_check_serial(
-                self.hass,
-                client,
-                serial,
-                account=self._account,
-                errors=errors,
-                field=CONF_SERIAL,
-            )
-            if title is not None:
-                return self.async_create_entry(
-                    title=title, data={CONF_SERIAL: serial}, unique_id=serial
-                )
-        followed = _followed_serials(self.hass)
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_SERIAL): SelectSelector(
-                    SelectSelectorConfig(
-                        options=_options(
-                            i for i in self._account if i.serial_number not in followed
-                        ),
-                        custom_value=True,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                )
-            }
-        )
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-            description_placeholders=placeholders,
-        )

@@ -9,6 +9,9 @@ CONF_API_URL: Final = "api_url"
 CONF_SERIAL: Final = "serial"
 CONF_INSTRUMENTS: Final = "instruments"
 CONF_EXTRA_SERIALS: Final = "extra_serials"
+CONF_LIVE_VALUES: Final = "live_values"
+CONF_LIVE_INTERVAL: Final = "live_interval"
+CONF_DRIFT_THRESHOLD: Final = "drift_threshold"
 SECTION_ADVANCED: Final = "advanced"
 
 SUBENTRY_TYPE_INSTRUMENT: Final = "instrument"
@@ -18,11 +21,48 @@ CONFIGURATION_URL: Final = "https://mycirrus.cloud"
 API_KEYS_URL: Final = "https://mycirrus.cloud/developer-api"
 
 UPDATE_INTERVAL: Final = timedelta(seconds=60)
-METADATA_INTERVAL: Final = timedelta(hours=1)
-MAX_BACKOFF: Final = timedelta(minutes=15)
+DETAILS_INTERVAL: Final = timedelta(hours=1)
+HEALTH_INTERVAL: Final = timedelta(minutes=5)
+# A key that lacks a scope is asked again this often, not on every refresh.
+SCOPE_RECHECK_INTERVAL: Final = timedelta(hours=1)
 MAX_REQUESTS_IN_FLIGHT: Final = 8
-# Rounds of 404 on an instrument's status before it is reported as gone.
+# Rounds of 404 in a row on an instrument's status before it is reported as gone.
 NOT_FOUND_ROUNDS: Final = 3
+
+# While an instrument's live connection is healthy, its REST status is only a
+# consistency check this often.
+PUSH_CHECK_INTERVAL: Final = timedelta(minutes=15)
+# After an action, how often and how long an instrument without a live
+# connection is asked whether its calibration or SIC has finished.
+CHECK_POLL_INTERVAL: Final = timedelta(seconds=10)
+CHECK_POLL_LIMIT: Final = timedelta(minutes=15)
+
+# The live websocket.
+KEEP_ALIVE_INTERVAL: Final = 30.0
+# No frame at all for this long, despite keep-alives, means the socket is dead.
+LIVE_SILENCE_LIMIT: Final = 75.0
+RECONNECT_MIN: Final = 5.0
+RECONNECT_MAX: Final = 300.0
+# Websockets per entry; instruments beyond it are polled.
+MAX_LIVE_CONNECTIONS: Final = 250
+# How long an action sent over the live websocket waits for its first answer.
+ACTION_ANSWER_TIMEOUT: Final = 10.0
+
+DEFAULT_LIVE_VALUES: Final = ("LAeq", "LAF", "LCPeak")
+DEFAULT_LIVE_INTERVAL: Final = 5
+DEFAULT_DRIFT_THRESHOLD: Final = 0.5
+
+SCOPE_READ: Final = "instruments:read"
+SCOPE_ACTION: Final = "instruments:action"
+SCOPE_LIVE: Final = "data.live:read"
+SCOPE_SYSTEM: Final = "data.system:read"
+
+# Data a reauth flow is started with, naming why the key needs replacing.
+REAUTH_REASON: Final = "reauth_reason"
+REAUTH_MISSING_PERMISSION: Final = "missing_permission"
 
 ISSUE_INSTRUMENT_GONE: Final = "instrument_gone"
 ISSUE_INSTRUMENT_FORBIDDEN: Final = "instrument_forbidden"
+ISSUE_CALIBRATION_FAILED: Final = "calibration_failed"
+ISSUE_SIC_FAILED: Final = "sic_failed"
+ISSUE_MISSING_SCOPE: Final = "missing_scope"

@@ -1,24 +1,23 @@
-"""The polling coordinator of the MyCirrus integration."""
+"""The status coordinator: polls what push does not deliver, and merges push."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any
+import math
+import time
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
-    Instrument,
+    Action,
     InstrumentStatus,
+    LiveStatus,
     MyCirrusAuthenticationError,
     MyCirrusClient,
     MyCirrusConnectionError,
@@ -28,55 +27,50 @@ from .api import (
     MyCirrusRateLimitError,
     MyCirrusResponseError,
 )
-from .compat import async_get_entry_device
+from .compat import UPDATE_FAILED_HAS_RETRY_AFTER, update_failed
 from .const import (
-    CONF_SERIAL,
+    CHECK_POLL_INTERVAL,
+    CHECK_POLL_LIMIT,
     DOMAIN,
     ISSUE_INSTRUMENT_FORBIDDEN,
     ISSUE_INSTRUMENT_GONE,
-    MAX_BACKOFF,
     MAX_REQUESTS_IN_FLIGHT,
-    METADATA_INTERVAL,
     NOT_FOUND_ROUNDS,
-    SUBENTRY_TYPE_INSTRUMENT,
+    PUSH_CHECK_INTERVAL,
+    REAUTH_MISSING_PERMISSION,
+    REAUTH_REASON,
     UPDATE_INTERVAL,
+)
+from .data import (
+    InstrumentRecord,
+    MyCirrusConfigEntry,
+    followed_records,
+    followed_subentries,
+)
+from .details import InstrumentDetails
+from .issues import (
+    async_check_results,
+    async_clear_instrument_issue,
+    async_prune_issues,
+    async_raise_instrument_issue,
 )
 
 _LOGGER = logging.getLogger(__package__)
 
-type MyCirrusConfigEntry = ConfigEntry[MyCirrusCoordinator]
-type MyCirrusData = dict[str, InstrumentStatus | None]
-"""The status of each followed instrument; None where the last call failed."""
+type Outcome = InstrumentStatus | Exception
+"""One instrument's status, or why asking for it failed."""
+
+_NO_STATUS = InstrumentStatus(
+    online=None,
+    measuring=None,
+    calibration_in_progress=None,
+    sic_in_progress=None,
+    last_calibration=None,
+    last_sic=None,
+)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FollowedInstrument:
-    """An instrument the config entry follows, through one of its subentries."""
-
-    serial: str
-    subentry_id: str
-    title: str
-
-
-def followed_instruments(entry: ConfigEntry) -> dict[str, FollowedInstrument]:
-    """Return the instruments an entry follows, by serial."""
-    return {
-        subentry.data[CONF_SERIAL]: FollowedInstrument(
-            serial=subentry.data[CONF_SERIAL],
-            subentry_id=subentry.subentry_id,
-            title=subentry.title,
-        )
-        for subentry in entry.subentries.values()
-        if subentry.subentry_type == SUBENTRY_TYPE_INSTRUMENT
-    }
-
-
-def issue_id(kind: str, entry_id: str, serial: str) -> str:
-    """Return the id of a repair issue about one followed instrument."""
-    return f"{kind}_{entry_id}_{serial}"
-
-
-def error_reason(err: MyCirrusError) -> str:
+def error_reason(err: Exception) -> str:
     """Return the translation key that names why a call failed."""
     if isinstance(err, MyCirrusNotFoundError):
         return "not_found"
@@ -84,19 +78,19 @@ def error_reason(err: MyCirrusError) -> str:
         return "forbidden"
     if isinstance(err, MyCirrusResponseError):
         return "invalid_response"
-    return "cannot_connect"
+    if isinstance(err, MyCirrusError):
+        return "cannot_connect"
+    return "unknown"
 
 
-class _RateLimited(Exception):
-    """A 429 ended the round early."""
+class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
+    """Keeps one record per followed instrument of one API key up to date.
 
-    def __init__(self, cause: MyCirrusRateLimitError) -> None:
-        super().__init__()
-        self.cause = cause
-
-
-class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
-    """Polls the status of every followed instrument of one API key."""
+    Every interval it asks MyCirrus for the status of each instrument whose
+    live websocket is not open (those with one only every 15 minutes, as a
+    check). Pushed statuses update one instrument at once. Entities write
+    their state only when their own value changes.
+    """
 
     config_entry: MyCirrusConfigEntry
 
@@ -115,261 +109,359 @@ class MyCirrusCoordinator(DataUpdateCoordinator[MyCirrusData]):
             config_entry=config_entry,
             name=DOMAIN,
             update_interval=UPDATE_INTERVAL,
-            always_update=False,
+            # Records change in place; each entity compares its own value.
+            always_update=True,
         )
         self.client = client
+        # What the entry was set up with: its update listener reloads on change.
         self.entry_data = dict(config_entry.data)
-        self.followed = followed_instruments(config_entry)
-        self.instruments: dict[str, Instrument] = {}
-        self.errors: dict[str, str] = {}
-        self.request_counts: Counter[str] = Counter()
-        self.last_success: datetime | None = None
-        self.backoff: timedelta | None = None
-        self.backoff_until: datetime | None = None
-        self._metadata_at: datetime | None = None
-        self._not_found_rounds: Counter[str] = Counter()
+        self.entry_options = dict(config_entry.options)
+        self.records = followed_records(config_entry)
+        self.details = InstrumentDetails(self)
         self.max_in_flight = max_in_flight
+        self.last_success: datetime | None = None
+        # Every polled instrument failed to answer in the last round.
+        self.outage = False
+        self.closed = False
+        self._instrument_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        self._fetching: set[str] = set()
+        self._watches: dict[str, asyncio.Task[None]] = {}
+
+    # -- the polling round -------------------------------------------------
 
     async def _async_setup(self) -> None:
         """Fetch the instruments' names, models and features once at set-up."""
         try:
-            await self._async_refresh_metadata()
-        except _RateLimited as limited:
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="rate_limited"
-            ) from limited.cause
+            await self.details.async_refresh()
         except MyCirrusError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="setup_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise self._round_error(err) from err
 
-    async def _async_update_data(self) -> MyCirrusData:
-        """Fetch every followed instrument's status, a bounded number at a time."""
-        now = dt_util.utcnow()
-        if self.backoff_until is not None and now < self.backoff_until:
-            # Asked for early (an entity update request): stay quiet, and keep
-            # the next refresh where the back-off put it.
-            self.update_interval = self.backoff_until - now
-            return self._data_or_fail("rate_limited")
+    async def _async_update_data(self) -> dict[str, InstrumentRecord]:
+        """Fetch the statuses that are due, a bounded number at a time."""
+        if self.is_closed():
+            return self.records
         try:
-            if (
-                self._metadata_at is None
-                or now - self._metadata_at >= METADATA_INTERVAL
-            ):
-                await self._async_refresh_metadata_quietly()
-            outcomes = await self._async_fetch_statuses()
-        except _RateLimited as limited:
-            self._enter_backoff(limited.cause, now)
-            return self._data_or_fail("rate_limited")
-
-        self._leave_backoff()
-        if outcomes and all(
-            isinstance(outcome, MyCirrusConnectionError | MyCirrusResponseError)
-            for outcome in outcomes.values()
+            self.client.limiter.check()
+            await self.details.async_refresh_when_due()
+            outcomes = await self._async_fetch_statuses(self._due())
+            if self._all_forbidden(outcomes):
+                # One instrument answering 403 has moved away; all of them
+                # answering 403 is the key, if the list says so too.
+                await self.client.instruments()
+        except MyCirrusError as err:
+            if self.is_closed():
+                return self.records
+            raise self._round_error(err) from err
+        if self.is_closed():
+            return self.records
+        if (
+            outcomes
+            and not any(r.pushing for r in self.records.values())
+            and all(
+                isinstance(o, MyCirrusConnectionError | MyCirrusResponseError)
+                for o in outcomes.values()
+            )
         ):
-            first = next(iter(outcomes.values()))
+            self.outage = True
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="cannot_connect",
-                translation_placeholders={"error": str(first)},
+                translation_placeholders={"error": str(next(iter(outcomes.values())))},
             )
-        self.last_success = now
-        return {
-            serial: self._async_handle_outcome(serial, outcome)
-            for serial, outcome in outcomes.items()
-        }
+        self.outage = False
+        for serial, outcome in outcomes.items():
+            self._async_apply(self.records[serial], outcome)
+        async_prune_issues(
+            self.hass,
+            self.config_entry.entry_id,
+            set(followed_subentries(self.config_entry)),
+        )
+        self.client.limiter.accepted()
+        self.last_success = dt_util.utcnow()
+        self.update_interval = UPDATE_INTERVAL
+        return self.records
 
-    async def _async_fetch_statuses(
-        self,
-    ) -> dict[str, InstrumentStatus | MyCirrusError]:
+    def _due(self) -> list[str]:
+        """Return the instruments to ask: all but those that push, now and then."""
+        now = time.monotonic()
+        check = PUSH_CHECK_INTERVAL.total_seconds()
+        return [
+            serial
+            for serial, record in self.records.items()
+            if not record.pushing
+            or record.polled_at is None
+            or now - record.polled_at >= check
+        ]
+
+    def _all_forbidden(self, outcomes: dict[str, Outcome]) -> bool:
+        return (
+            bool(outcomes)
+            and len(outcomes) == len(self.records)
+            and all(isinstance(o, MyCirrusPermissionError) for o in outcomes.values())
+        )
+
+    async def _async_fetch_statuses(self, serials: list[str]) -> dict[str, Outcome]:
         """Return each instrument's status or error; a 429 or 401 ends the round."""
         semaphore = asyncio.Semaphore(self.max_in_flight)
-        stop: MyCirrusRateLimitError | MyCirrusAuthenticationError | None = None
+        stop: MyCirrusError | None = None
 
-        async def fetch(serial: str) -> InstrumentStatus | MyCirrusError:
+        async def fetch(serial: str) -> Outcome | None:
             nonlocal stop
             async with semaphore:
                 if stop is not None:  # not asked: the round has ended
-                    return stop
-                self.request_counts["status"] += 1
+                    return None
                 try:
                     return await self.client.status(serial)
                 except (MyCirrusRateLimitError, MyCirrusAuthenticationError) as err:
                     stop = err
                     return err
-                except MyCirrusError as err:
+                except Exception as err:  # noqa: BLE001 - one instrument's failure, whatever it is, must not end the others'
                     return err
 
         async with asyncio.TaskGroup() as group:
-            tasks = {
-                serial: group.create_task(fetch(serial)) for serial in self.followed
-            }
-        if isinstance(stop, MyCirrusAuthenticationError):
-            raise _auth_failed(stop) from stop
+            tasks = {serial: group.create_task(fetch(serial)) for serial in serials}
         if stop is not None:
-            raise _RateLimited(stop) from stop
-        return {serial: task.result() for serial, task in tasks.items()}
+            raise stop
+        return {
+            serial: outcome
+            for serial, task in tasks.items()
+            if (outcome := task.result()) is not None
+        }
 
-    def _async_handle_outcome(
-        self, serial: str, outcome: InstrumentStatus | MyCirrusError
-    ) -> InstrumentStatus | None:
-        """Record one instrument's outcome; return its status for the data."""
-        previous = self.data.get(serial) if self.data else None
+    def _round_error(self, err: MyCirrusError) -> Exception:
+        """Return what a failed round raises for Home Assistant."""
+        if isinstance(err, MyCirrusAuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"error": str(err)},
+            )
+        if isinstance(err, MyCirrusPermissionError):
+            # The instrument list needs instruments:read: the key lacks it.
+            self.config_entry.async_start_reauth(
+                self.hass, data={REAUTH_REASON: REAUTH_MISSING_PERMISSION}
+            )
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="missing_permission",
+                translation_placeholders={"error": str(err)},
+            )
+        if isinstance(err, MyCirrusRateLimitError):
+            remaining = float(max(math.ceil(self.client.limiter.remaining()), 1))
+            if not UPDATE_FAILED_HAS_RETRY_AFTER:
+                self.update_interval = timedelta(seconds=remaining)
+            return update_failed(
+                retry_after=remaining,
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"seconds": f"{remaining:.0f}"},
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": str(err)},
+        )
+
+    # -- one instrument ----------------------------------------------------
+
+    @callback
+    def _async_apply(self, record: InstrumentRecord, outcome: Outcome) -> None:
+        """Record one instrument's status, or why it has none."""
         if isinstance(outcome, InstrumentStatus):
-            if serial in self.errors:
-                _LOGGER.info("MyCirrus instrument %s is available again", serial)
-                del self.errors[serial]
-            self._not_found_rounds.pop(serial, None)
-            self._async_clear_issue(ISSUE_INSTRUMENT_GONE, serial)
-            self._async_clear_issue(ISSUE_INSTRUMENT_FORBIDDEN, serial)
-            return _keep_results_while_offline(previous, outcome)
-
-        reason = error_reason(outcome)
-        if self.errors.get(serial) is None:
-            _LOGGER.info("MyCirrus instrument %s is unavailable: %s", serial, outcome)
-        self.errors[serial] = reason
-        if isinstance(outcome, MyCirrusNotFoundError):
-            self._not_found_rounds[serial] += 1
-            if self._not_found_rounds[serial] >= NOT_FOUND_ROUNDS:
-                self._async_raise_issue(ISSUE_INSTRUMENT_GONE, serial)
-        elif isinstance(outcome, MyCirrusPermissionError):
-            self._async_raise_issue(ISSUE_INSTRUMENT_FORBIDDEN, serial)
-        return None
-
-    def _data_or_fail(self, translation_key: str) -> MyCirrusData:
-        if self.data is None:
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key=translation_key
+            record.polled_at = time.monotonic()
+            record.status = _keep_results_while_offline(record.status, outcome)
+            if record.error is not None:
+                _LOGGER.info("MyCirrus instrument %s is available again", record.serial)
+                record.error = None
+            record.not_found_rounds = 0
+            async_clear_instrument_issue(
+                self.hass, self.config_entry, ISSUE_INSTRUMENT_GONE, record.serial
             )
-        return self.data
+            async_clear_instrument_issue(
+                self.hass, self.config_entry, ISSUE_INSTRUMENT_FORBIDDEN, record.serial
+            )
+            if self.is_followed(record):
+                async_check_results(self.hass, self.config_entry, record)
+            return
 
-    def _enter_backoff(self, err: MyCirrusRateLimitError, now: datetime) -> None:
-        """Stop polling for as long as the API asks, or twice as long as last time."""
-        if err.retry_after is not None:
-            delay = timedelta(seconds=err.retry_after)
-        elif self.backoff is not None:
-            delay = self.backoff * 2
-        else:
-            delay = UPDATE_INTERVAL * 2
-        delay = min(max(delay, UPDATE_INTERVAL), MAX_BACKOFF)
-        if self.backoff is None:
+        if record.error is None:
             _LOGGER.info(
-                "MyCirrus is rate limiting requests; polling paused for %d s",
-                delay.total_seconds(),
+                "MyCirrus instrument %s is unavailable: %s",
+                record.serial,
+                outcome,
+                exc_info=not isinstance(outcome, MyCirrusError),
             )
-        self.backoff = delay
-        self.backoff_until = now + delay
-        self.update_interval = delay
-
-    def _leave_backoff(self) -> None:
-        if self.backoff is None:
+        record.error = error_reason(outcome)
+        if isinstance(outcome, MyCirrusNotFoundError):
+            record.not_found_rounds += 1
+            if record.not_found_rounds >= NOT_FOUND_ROUNDS:
+                self.async_raise_issue(ISSUE_INSTRUMENT_GONE, record)
             return
-        _LOGGER.info(
-            "MyCirrus accepts requests again; polling every %d s",
-            UPDATE_INTERVAL.total_seconds(),
+        record.not_found_rounds = 0
+        if isinstance(outcome, MyCirrusPermissionError):
+            self.async_raise_issue(ISSUE_INSTRUMENT_FORBIDDEN, record)
+
+    def is_closed(self) -> bool:
+        """Return whether the coordinator was shut down (its entry unloaded)."""
+        return self.closed
+
+    def is_followed(self, record: InstrumentRecord) -> bool:
+        """Return whether the entry still follows the record's instrument.
+
+        A refresh can outlive its entry (a reload after a subentry was removed):
+        such a refresh must not raise issues about what is no longer followed.
+        """
+        return (
+            not self.closed
+            and followed_subentries(self.config_entry).get(record.serial)
+            == record.subentry_id
         )
-        self.backoff = None
-        self.backoff_until = None
-        self.update_interval = UPDATE_INTERVAL
 
-    async def _async_refresh_metadata(self) -> None:
-        """Fetch names, models and features; note instruments gone from the account."""
-        try:
-            self.request_counts["instruments"] += 1
-            listed = {
-                instrument.serial_number: instrument
-                for instrument in await self.client.instruments()
-            }
-            for serial in self.followed:
-                instrument = listed.get(serial)
-                if instrument is None:
-                    instrument = await self._async_fetch_unlisted(serial)
-                if instrument is not None:
-                    self._async_set_instrument(instrument)
-        except MyCirrusAuthenticationError as err:
-            raise _auth_failed(err) from err
-        except MyCirrusRateLimitError as err:
-            raise _RateLimited(err) from err
-        self._metadata_at = dt_util.utcnow()
+    @callback
+    def async_raise_issue(self, kind: str, record: InstrumentRecord) -> None:
+        """Raise a repair issue about a record, if its instrument is still followed."""
+        if self.is_followed(record):
+            async_raise_instrument_issue(self.hass, self.config_entry, kind, record)
 
-    async def _async_refresh_metadata_quietly(self) -> None:
-        """Refresh the details hourly; a failure waits for the next hour."""
-        try:
-            await self._async_refresh_metadata()
-        except MyCirrusError as err:
-            _LOGGER.debug("Could not refresh MyCirrus instrument details: %s", err)
-            self._metadata_at = dt_util.utcnow()
-
-    async def _async_fetch_unlisted(self, serial: str) -> Instrument | None:
-        """Ask for an instrument the account's list left out."""
-        self.request_counts["instrument"] += 1
-        try:
-            return await self.client.instrument(serial)
-        except MyCirrusNotFoundError:
-            self._async_raise_issue(ISSUE_INSTRUMENT_GONE, serial)
-        except MyCirrusPermissionError:
-            self._async_raise_issue(ISSUE_INSTRUMENT_FORBIDDEN, serial)
-        except (MyCirrusConnectionError, MyCirrusResponseError):
-            _LOGGER.debug("Could not fetch MyCirrus instrument %s", serial)
-        return None
-
-    def _async_set_instrument(self, instrument: Instrument) -> None:
-        """Store an instrument's details; carry a new name or model to HA."""
-        serial = instrument.serial_number
-        previous = self.instruments.get(serial)
-        self.instruments[serial] = instrument
-        if previous is not None and previous != instrument:
-            self._async_update_device(instrument)
-        subentry = self.config_entry.subentries.get(self.followed[serial].subentry_id)
-        if instrument.name and subentry and subentry.title != instrument.name:
-            self.hass.config_entries.async_update_subentry(
-                self.config_entry, subentry, title=instrument.name
-            )
-
-    def _async_update_device(self, instrument: Instrument) -> None:
-        """Rename the device; a name the user gave it stays in front."""
-        device_registry = dr.async_get(self.hass)
-        device = async_get_entry_device(
-            device_registry,
-            (DOMAIN, instrument.serial_number),
-            self.config_entry.entry_id,
+    def instrument_available(self, serial: str) -> bool:
+        """Return whether the instrument's status entities have a current value."""
+        record = self.records.get(serial)
+        return (
+            record is not None
+            and record.available
+            and (record.pushing or not self.outage)
         )
-        if device is None:
+
+    @callback
+    def async_add_instrument_listener(
+        self, serial: str, update_callback: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call ``update_callback`` when only this instrument changed."""
+        listeners = self._instrument_listeners.setdefault(serial, [])
+        listeners.append(update_callback)
+
+        @callback
+        def remove() -> None:
+            listeners.remove(update_callback)
+
+        return remove
+
+    @callback
+    def async_update_instrument(self, serial: str) -> None:
+        """Tell one instrument's entities that its record changed."""
+        for update_callback in list(self._instrument_listeners.get(serial, ())):
+            update_callback()
+
+    @callback
+    def async_push_status(self, serial: str, message: LiveStatus) -> None:
+        """Merge a pushed status into the instrument's record.
+
+        The push has no calibration or SIC results: when either check ends,
+        the instrument's status is fetched at once so the new result shows.
+        """
+        record = self.records.get(serial)
+        if record is None or self.closed:
             return
-        changes: dict[str, Any] = {}
-        if instrument.name and instrument.name != device.name:
-            changes["name"] = instrument.name
-        if instrument.model and instrument.model != device.model:
-            changes["model"] = instrument.model
-        if changes:
-            device_registry.async_update_device(device.id, **changes)
+        previous = record.status
+        record.status = (previous or _NO_STATUS).with_flags(
+            online=message.online,
+            measuring=message.measuring,
+            calibration_in_progress=message.calibration_in_progress,
+            sic_in_progress=message.sic_in_progress,
+        )
+        record.last_message = message.time or dt_util.utcnow()
+        self.async_update_instrument(serial)
+        if previous is not None and _check_ended(previous, record.status):
+            self.async_schedule_fetch(serial)
 
-    def _async_raise_issue(self, kind: str, serial: str) -> None:
-        followed = self.followed[serial]
-        # The name MyCirrus gave last, which may be newer than the subentry's.
-        instrument = self.instruments.get(serial)
-        name = (instrument and instrument.name) or followed.title
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(kind, self.config_entry.entry_id, serial),
-            data={
-                "entry_id": self.config_entry.entry_id,
-                "subentry_id": followed.subentry_id,
-                "serial": serial,
-            },
-            is_fixable=kind == ISSUE_INSTRUMENT_GONE,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=kind,
-            translation_placeholders={"serial": serial, "name": name},
+    @callback
+    def async_schedule_fetch(self, serial: str) -> None:
+        """Fetch one instrument's status now, in the background."""
+        if serial in self._fetching or self.closed:
+            return
+        self._fetching.add(serial)
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_fetch_scheduled(serial), f"{DOMAIN} status {serial}"
         )
 
-    def _async_clear_issue(self, kind: str, serial: str) -> None:
-        ir.async_delete_issue(
-            self.hass, DOMAIN, issue_id(kind, self.config_entry.entry_id, serial)
+    async def _async_fetch_scheduled(self, serial: str) -> None:
+        try:
+            await self._async_fetch_one(serial)
+        finally:
+            self._fetching.discard(serial)
+
+    async def _async_fetch_one(self, serial: str) -> None:
+        """Ask for one instrument's status and record the outcome."""
+        try:
+            outcome: Outcome = await self.client.status(serial)
+        except MyCirrusRateLimitError:
+            return  # the next round after the pause asks again
+        except MyCirrusAuthenticationError:
+            if not self.closed:
+                self.config_entry.async_start_reauth(self.hass)
+            return
+        except Exception as err:  # noqa: BLE001 - recorded as the instrument's error
+            outcome = err
+        if self.closed or serial not in self.records:
+            return
+        self._async_apply(self.records[serial], outcome)
+        # A new result may bring entities that did not exist yet.
+        self.async_update_listeners()
+
+    @callback
+    def async_action_accepted(self, serial: str, action: Action) -> None:
+        """Show an accepted calibration or SIC at once, and follow it to its end."""
+        record = self.records.get(serial)
+        if record is None or action is Action.IDENTIFY:
+            return
+        record.status = (record.status or _NO_STATUS).with_flags(
+            calibration_in_progress=True if action is Action.CALIBRATION else None,
+            sic_in_progress=True if action is Action.SIC else None,
         )
+        self.async_update_instrument(serial)
+        if (task := self._watches.pop(serial, None)) is not None:
+            task.cancel()
+        self._watches[serial] = self.config_entry.async_create_background_task(
+            self.hass, self._async_watch_check(record), f"{DOMAIN} check {serial}"
+        )
+
+    async def _async_watch_check(self, record: InstrumentRecord) -> None:
+        """Ask for the status of an instrument without push until its check ends.
+
+        With push, the pushed status says when the check ends.
+        """
+        deadline = time.monotonic() + CHECK_POLL_LIMIT.total_seconds()
+        try:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(CHECK_POLL_INTERVAL.total_seconds())
+                if record.pushing:
+                    continue
+                if not _checking(record.status):
+                    return
+                await self._async_fetch_one(record.serial)
+        finally:
+            self._watches.pop(record.serial, None)
+
+    async def async_shutdown(self) -> None:
+        """Stop polling; a refresh still running afterwards changes nothing."""
+        self.closed = True
+        for task in list(self._watches.values()):
+            task.cancel()
+        await super().async_shutdown()
+
+
+def _checking(status: InstrumentStatus | None) -> bool:
+    return status is not None and bool(
+        status.calibration_in_progress or status.sic_in_progress
+    )
+
+
+def _check_ended(before: InstrumentStatus, after: InstrumentStatus) -> bool:
+    """Return whether a calibration or SIC went from running to not running."""
+    return bool(
+        (before.calibration_in_progress and after.calibration_in_progress is False)
+        or (before.sic_in_progress and after.sic_in_progress is False)
+    )
 
 
 def _keep_results_while_offline(
@@ -382,12 +474,4 @@ def _keep_results_while_offline(
         current,
         last_calibration=current.last_calibration or previous.last_calibration,
         last_sic=current.last_sic or previous.last_sic,
-    )
-
-
-def _auth_failed(err: MyCirrusAuthenticationError) -> ConfigEntryAuthFailed:
-    return ConfigEntryAuthFailed(
-        translation_domain=DOMAIN,
-        translation_key="invalid_auth",
-        translation_placeholders={"error": str(err)},
     )

@@ -1,0 +1,88 @@
+"""The monitor health coordinator: one request for every instrument, every 5 min."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    MonitorHealth,
+    MyCirrusAuthenticationError,
+    MyCirrusClient,
+    MyCirrusError,
+    MyCirrusPermissionError,
+    MyCirrusRateLimitError,
+)
+from .const import DOMAIN, HEALTH_INTERVAL, SCOPE_RECHECK_INTERVAL, SCOPE_SYSTEM
+from .data import MyCirrusConfigEntry
+from .scopes import KeyScopes
+
+_LOGGER = logging.getLogger(__package__)
+
+
+class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]]):
+    """Polls ``/data/monitor/current`` for all of an entry's instruments at once.
+
+    Its data holds only the instruments MyCirrus reports. A key without the
+    data.system:read scope gets no health sensors and is asked again hourly.
+    """
+
+    config_entry: MyCirrusConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: MyCirrusConfigEntry,
+        client: MyCirrusClient,
+        scopes: KeyScopes,
+        serials: list[str],
+    ) -> None:
+        """Initialise; nothing is fetched yet."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=config_entry,
+            name=f"{DOMAIN} health",
+            update_interval=HEALTH_INTERVAL,
+            always_update=False,
+        )
+        self.client = client
+        self.scopes = scopes
+        self.serials = serials
+
+    async def _async_update_data(self) -> dict[str, MonitorHealth]:
+        if not self.scopes.may_try(SCOPE_SYSTEM) or self.client.limiter.paused:
+            # Nothing to ask now: keep the last health, quietly.
+            return self.data or {}
+        try:
+            health = await self.client.monitor_health(self.serials)
+        except MyCirrusPermissionError:
+            if not self.scopes.missing(SCOPE_SYSTEM):
+                _LOGGER.info(
+                    "The MyCirrus API key lacks the %s scope: no health sensors",
+                    SCOPE_SYSTEM,
+                )
+            self.scopes.lacking(SCOPE_SYSTEM)
+            self.update_interval = SCOPE_RECHECK_INTERVAL
+            return {}
+        except MyCirrusAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except MyCirrusRateLimitError:
+            # The status coordinator reports the pause; health waits it out.
+            return self.data or {}
+        except MyCirrusError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="health_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self.scopes.granted(SCOPE_SYSTEM)
+        self.update_interval = HEALTH_INTERVAL
+        return health

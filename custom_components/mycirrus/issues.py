@@ -1,0 +1,132 @@
+"""Repair issues about followed instruments and the key's scopes."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import (
+    DOMAIN,
+    ISSUE_CALIBRATION_FAILED,
+    ISSUE_INSTRUMENT_GONE,
+    ISSUE_MISSING_SCOPE,
+    ISSUE_SIC_FAILED,
+)
+from .data import RESULTS_FAILED, InstrumentRecord, result_state
+
+
+def issue_id(kind: str, entry_id: str, subject: str) -> str:
+    """Return the id of a repair issue about an instrument or a scope of an entry."""
+    return f"{kind}_{entry_id}_{subject}"
+
+
+@callback
+def async_raise_instrument_issue(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    kind: str,
+    record: InstrumentRecord,
+    **placeholders: str,
+) -> None:
+    """Raise (or update) a repair issue about one followed instrument."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(kind, entry.entry_id, record.serial),
+        data={
+            "entry_id": entry.entry_id,
+            "subentry_id": record.subentry_id,
+            "serial": record.serial,
+        },
+        is_fixable=kind == ISSUE_INSTRUMENT_GONE,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=kind,
+        translation_placeholders={
+            "serial": record.serial,
+            "name": record.name,
+            **placeholders,
+        },
+    )
+
+
+@callback
+def async_clear_instrument_issue(
+    hass: HomeAssistant, entry: ConfigEntry, kind: str, serial: str
+) -> None:
+    """Withdraw a repair issue about one instrument, if it is raised."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry.entry_id, serial))
+
+
+@callback
+def async_raise_scope_issue(
+    hass: HomeAssistant, entry: ConfigEntry, scope: str
+) -> None:
+    """Raise a repair issue saying which scope the entry's key lacks."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_MISSING_SCOPE, entry.entry_id, scope),
+        data={"entry_id": entry.entry_id, "scope": scope},
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MISSING_SCOPE,
+        translation_placeholders={"scope": scope, "entry": entry.title},
+    )
+
+
+@callback
+def async_clear_scope_issue(
+    hass: HomeAssistant, entry: ConfigEntry, scope: str
+) -> None:
+    """Withdraw the repair issue about a scope."""
+    ir.async_delete_issue(
+        hass, DOMAIN, issue_id(ISSUE_MISSING_SCOPE, entry.entry_id, scope)
+    )
+
+
+@callback
+def async_prune_issues(
+    hass: HomeAssistant, entry_id: str, followed: set[str] | None
+) -> None:
+    """Delete the entry's instrument issues about serials it no longer follows.
+
+    ``followed`` None deletes every issue of the entry, scopes included.
+    Issues of other entries are left alone.
+    """
+    for issue in list(ir.async_get(hass).issues.values()):
+        data = issue.data or {}
+        if issue.domain != DOMAIN or data.get("entry_id") != entry_id:
+            continue
+        if followed is None or ("serial" in data and data["serial"] not in followed):
+            ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+
+
+@callback
+def async_check_results(
+    hass: HomeAssistant, entry: ConfigEntry, record: InstrumentRecord
+) -> None:
+    """Raise an issue for a failed last calibration or SIC; withdraw it on success.
+
+    A result still in progress, or a word MyCirrus has not documented, leaves
+    the issue as it is.
+    """
+    status = record.status
+    if status is None:
+        return
+    for kind, result in (
+        (ISSUE_CALIBRATION_FAILED, status.last_calibration),
+        (ISSUE_SIC_FAILED, status.last_sic),
+    ):
+        state = result_state(result.status) if result else None
+        if result is not None and state in RESULTS_FAILED:
+            when = (
+                result.time.isoformat(sep=" ", timespec="minutes")
+                if result.time
+                else "?"
+            )
+            async_raise_instrument_issue(
+                hass, entry, kind, record, result=str(result.status), time=when
+            )
+        elif state == "success":
+            async_clear_instrument_issue(hass, entry, kind, record.serial)

@@ -1,0 +1,110 @@
+"""The options flow: live levels, how often they are written, and drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+
+from .compat import vol
+from .const import (
+    CONF_DRIFT_THRESHOLD,
+    CONF_LIVE_INTERVAL,
+    CONF_LIVE_VALUES,
+    DEFAULT_DRIFT_THRESHOLD,
+    DEFAULT_LIVE_INTERVAL,
+    DEFAULT_LIVE_VALUES,
+)
+from .levels import LIVE_VALUES
+
+# Shown where nothing is known yet (a placeholder, not a sentence).
+_NONE = "-"
+
+
+class MyCirrusOptionsFlow(OptionsFlow):
+    """Choose the live values, their write interval and the drift threshold."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the options; saving them reloads the entry."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_LIVE_VALUES: [
+                        name
+                        for name in LIVE_VALUES
+                        if name in user_input[CONF_LIVE_VALUES]
+                    ],
+                    CONF_LIVE_INTERVAL: int(user_input[CONF_LIVE_INTERVAL]),
+                    CONF_DRIFT_THRESHOLD: float(user_input[CONF_DRIFT_THRESHOLD]),
+                }
+            )
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_LIVE_VALUES,
+                    default=list(options.get(CONF_LIVE_VALUES, DEFAULT_LIVE_VALUES)),
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(LIVE_VALUES),
+                        multiple=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Required(
+                    CONF_LIVE_INTERVAL,
+                    default=options.get(CONF_LIVE_INTERVAL, DEFAULT_LIVE_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=300,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_DRIFT_THRESHOLD,
+                    default=options.get(CONF_DRIFT_THRESHOLD, DEFAULT_DRIFT_THRESHOLD),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0.05,
+                        max=5,
+                        step=0.05,
+                        unit_of_measurement="dB",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            description_placeholders=self._scope_placeholders(),
+        )
+
+    def _scope_placeholders(self) -> dict[str, str]:
+        """Name the scopes the key was seen to have and to lack."""
+        granted: list[str] = []
+        missing: list[str] = []
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            for scope, state in entry.runtime_data.scopes.as_dict().items():
+                if state == "granted":
+                    granted.append(scope)
+                elif state == "missing":
+                    missing.append(scope)
+        return {
+            "granted": ", ".join(granted) or _NONE,
+            "missing": ", ".join(missing) or _NONE,
+        }

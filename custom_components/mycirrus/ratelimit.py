@@ -1,0 +1,99 @@
+"""One rate-limit pause per API key, kept across reloads and restarts.
+
+The client pauses every request of its key when MyCirrus answers 429. The
+limiter lives here rather than in the entry's runtime data so that a reload does
+not forget the pause, and its end is saved so that a restart does not either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .api import RateLimiter
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+STORAGE_KEY = f"{DOMAIN}.rate_limit"
+
+type _Saved = dict[str, dict[str, Any]]
+
+
+class _Limiters:
+    """The limiter of each entry, with the key it belongs to, and their store."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.store: Store[_Saved] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self.saved: _Saved | None = None
+        self.by_entry: dict[str, tuple[str, RateLimiter]] = {}
+
+
+DATA_LIMITERS: HassKey[_Limiters] = HassKey(f"{DOMAIN}_limiters")
+
+
+async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimiter:
+    """Return the entry's limiter: the same one across reloads while its key stays."""
+    limiters = hass.data.get(DATA_LIMITERS)
+    if limiters is None:
+        limiters = hass.data[DATA_LIMITERS] = _Limiters(hass)
+    if limiters.saved is None:
+        limiters.saved = await limiters.store.async_load() or {}
+    api_key: str = entry.data[CONF_API_KEY]
+    known = limiters.by_entry.get(entry.entry_id)
+    if known is not None and known[0] == api_key:
+        return known[1]
+
+    limiter = RateLimiter(on_pause=lambda seconds: _save(limiters, entry, seconds))
+    if known is None:
+        if (saved := limiters.saved.get(entry.entry_id)) is not None:
+            limiter.restore(_remaining(saved))
+    elif limiters.saved.pop(entry.entry_id, None) is not None:
+        # A new key has a limit of its own: the old key's pause is dropped.
+        _schedule_save(limiters)
+    limiters.by_entry[entry.entry_id] = (api_key, limiter)
+    return limiter
+
+
+@callback
+def async_forget_limiter(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the limiter and saved pause of an entry that is deleted."""
+    if (limiters := hass.data.get(DATA_LIMITERS)) is None:
+        return
+    limiters.by_entry.pop(entry_id, None)
+    if limiters.saved is not None and limiters.saved.pop(entry_id, None) is not None:
+        _schedule_save(limiters)
+
+
+def _save(limiters: _Limiters, entry: ConfigEntry, seconds: float) -> None:
+    """Remember when the pause ends on the wall clock, the only one a restart keeps."""
+    assert limiters.saved is not None
+    limiters.saved[entry.entry_id] = {
+        "until": (dt_util.utcnow() + timedelta(seconds=seconds)).isoformat(),
+        "seconds": seconds,
+    }
+    _schedule_save(limiters)
+
+
+def _remaining(saved: dict[str, Any]) -> float:
+    """Return what is left of a saved pause, never more than was asked.
+
+    A wall clock stepped back while Home Assistant was down must not turn a
+    five-minute pause into a day's.
+    """
+    try:
+        until = datetime.fromisoformat(str(saved["until"]))
+        asked = float(saved["seconds"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    return max(0.0, min((until - dt_util.utcnow()).total_seconds(), asked))
+
+
+def _schedule_save(limiters: _Limiters) -> None:
+    limiters.store.async_delay_save(lambda: dict(limiters.saved or {}), 1)

@@ -1,0 +1,100 @@
+"""What the entry's API key turned out to be allowed to do.
+
+MyCirrus has no call that lists a key's scopes: a 403 on a call, or an error
+on the live websocket, is how a missing one shows. This is the one place that
+remembers it, so that optional features stop asking and diagnostics and the
+options form can say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+import time
+
+from .const import SCOPE_RECHECK_INTERVAL
+
+
+class ScopeState(StrEnum):
+    """What is known of one scope."""
+
+    UNKNOWN = "unknown"
+    GRANTED = "granted"
+    MISSING = "missing"
+
+
+@dataclass(slots=True)
+class _Seen:
+    state: ScopeState
+    at: float
+
+
+class KeyScopes:
+    """The scopes one key was seen to have or lack; reset when the entry reloads."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
+        """Start knowing nothing; ``clock`` defaults to ``time.monotonic``."""
+        self._clock = clock or _monotonic
+        self._seen: dict[str, _Seen] = {}
+        self._listeners: list[Callable[[str, ScopeState], None]] = []
+
+    def state(self, scope: str) -> ScopeState:
+        """Return what is known of ``scope``."""
+        seen = self._seen.get(scope)
+        return seen.state if seen else ScopeState.UNKNOWN
+
+    def missing(self, scope: str) -> bool:
+        """Return whether the key was seen to lack ``scope``."""
+        return self.state(scope) is ScopeState.MISSING
+
+    def may_try(self, scope: str) -> bool:
+        """Return whether a call needing ``scope`` may be made now.
+
+        A scope seen missing is tried again at most once an hour.
+        """
+        seen = self._seen.get(scope)
+        return (
+            seen is None
+            or seen.state is not ScopeState.MISSING
+            or self._clock() - seen.at >= SCOPE_RECHECK_INTERVAL.total_seconds()
+        )
+
+    def granted(self, scope: str) -> None:
+        """Note that a call needing ``scope`` worked."""
+        self._set(scope, ScopeState.GRANTED)
+
+    def lacking(self, scope: str) -> None:
+        """Note that MyCirrus refused a call for want of ``scope``."""
+        self._set(scope, ScopeState.MISSING)
+
+    def as_dict(self) -> dict[str, str]:
+        """Return each scope seen, with what is known of it."""
+        return {scope: seen.state.value for scope, seen in sorted(self._seen.items())}
+
+    def missing_scopes(self) -> list[str]:
+        """Return the scopes the key was seen to lack, sorted."""
+        return [
+            s
+            for s, seen in sorted(self._seen.items())
+            if seen.state is ScopeState.MISSING
+        ]
+
+    def add_listener(
+        self, listener: Callable[[str, ScopeState], None]
+    ) -> Callable[[], None]:
+        """Call ``listener`` when a scope changes state; return its remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _set(self, scope: str, state: ScopeState) -> None:
+        previous = self.state(scope)
+        self._seen[scope] = _Seen(state, self._clock())
+        if state is not previous:
+            for listener in list(self._listeners):
+                listener(scope, state)
+
+
+def _monotonic() -> float:
+    # Looked up at each reading, so that a patched clock (tests) is seen.
+    return time.monotonic()

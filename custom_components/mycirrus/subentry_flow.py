@@ -1,0 +1,86 @@
+"""The subentry flow: follow one more instrument with an existing API key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+
+from .api import Instrument, MyCirrusError
+from .compat import vol
+from .const import CONF_SERIAL
+from .data import MyCirrusConfigEntry
+from .flow_helpers import (
+    async_check_serial,
+    flow_error,
+    followed_serials,
+    instrument_options,
+)
+
+
+class InstrumentSubentryFlow(ConfigSubentryFlow):
+    """Follow one more instrument with an existing API key."""
+
+    def __init__(self) -> None:
+        """Start without the account's instrument list."""
+        self._account: list[Instrument] | None = None
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Pick an instrument of the account or type a serial."""
+        entry: MyCirrusConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        client = entry.runtime_data.client
+        if self._account is None:
+            try:
+                self._account = await client.instruments()
+            except MyCirrusError as err:
+                return self.async_abort(reason=flow_error(err))
+        errors: dict[str, str] = {}
+        placeholders = {"serial": ""}
+        if user_input is not None:
+            serial = str(user_input[CONF_SERIAL]).strip()
+            placeholders["serial"] = serial
+            title = await async_check_serial(
+                self.hass,
+                client,
+                serial,
+                account=self._account,
+                errors=errors,
+                field=CONF_SERIAL,
+            )
+            if title is not None:
+                return self.async_create_entry(
+                    title=title, data={CONF_SERIAL: serial}, unique_id=serial
+                )
+        followed = followed_serials(self.hass)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SERIAL): SelectSelector(
+                    SelectSelectorConfig(
+                        options=instrument_options(
+                            i for i in self._account if i.serial_number not in followed
+                        ),
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )

@@ -1,0 +1,352 @@
+"""Failures found in review: a key without its scope, pauses that must outlive
+reloads and restarts, refreshes that outlive their entry, stepped wall clocks,
+details-only changes and replaced subentries.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mycirrus.const import DOMAIN
+from custom_components.mycirrus.diagnostics import async_get_device_diagnostics
+from custom_components.mycirrus.ratelimit import STORAGE_KEY, _remaining
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.util import dt as dt_util
+from simulator import ALL_SCOPES, Simulator
+
+from .conftest import API_KEY, NO_SIC, OFFLINE, ONLINE, SetUp
+from .helpers import async_advance, async_settle, device_subentry_id, until
+
+pytestmark = pytest.mark.usefixtures("polling_only")
+
+NO_READ = ALL_SCOPES - {"instruments:read"}
+
+
+def reauth_steps(hass: HomeAssistant) -> list[str]:
+    return [
+        flow["step_id"]
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == "reauth"
+    ]
+
+
+def instrument_issues(hass: HomeAssistant) -> list[tuple[str, str]]:
+    return sorted(
+        (i.translation_key, str((i.data or {}).get("serial")))
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key in ("instrument_gone", "instrument_forbidden")
+    )
+
+
+# -- a key that loses instruments:read ------------------------------------
+
+
+async def test_key_without_read_scope_at_setup_asks_for_a_new_key(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    simulator.add_key(API_KEY, scopes=NO_READ)
+    entry = await set_up()
+    # Not a set-up retry forever: the key is what is wrong.
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert reauth_steps(hass) == ["reauth_permission"]
+    assert entry.reason == "The MyCirrus API key lacks the instruments:read scope: " + (
+        "MyCirrus answered HTTP 403 AccessDenied: The API key lacks the required scope"
+    )
+
+    # A key with the scope ends it.
+    simulator.add_key("mycirrus-111111-0000000000000000")
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "mycirrus-111111-0000000000000000"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await async_settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_key_losing_read_scope_while_running(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up()
+    simulator.add_key(API_KEY, scopes=NO_READ)
+    await async_advance(hass, freezer)
+    assert reauth_steps(hass) == ["reauth_permission"]
+    # Not one "no access" issue per instrument telling the user to remove it.
+    assert instrument_issues(hass) == []
+
+
+async def test_every_instrument_forbidden_but_the_list_answers(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The key can read: each instrument has moved away, not the key's scope."""
+    await set_up()
+    simulator.add_fault("forbidden", endpoint="status")
+    await async_advance(hass, freezer)
+    assert reauth_steps(hass) == []
+    assert instrument_issues(hass) == [
+        ("instrument_forbidden", serial) for serial in sorted(simulator.instruments)
+    ]
+
+
+# -- the rate-limit pause belongs to the key -------------------------------
+
+
+async def test_pause_survives_a_reload(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="900", count=1)
+    await async_advance(hass, freezer)
+    sent = sum(simulator.requests.values())
+    assert await hass.config_entries.async_reload(entry.entry_id) is False
+    await async_settle(hass)
+    # Set-up asked nothing; Home Assistant retries set-up, which asks nothing
+    # either until the pause is over.
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    for _ in range(14):
+        await async_advance(hass, freezer)
+    assert sum(simulator.requests.values()) == sent
+    for _ in range(3):
+        await async_advance(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert sum(simulator.requests.values()) > sent
+
+
+async def test_pause_survives_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    set_up: SetUp,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """A pause saved by the previous run holds the first requests of this one."""
+    until_ = dt_util.utcnow() + timedelta(seconds=600)
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {config_entry.entry_id: {"until": until_.isoformat(), "seconds": 900}},
+    }
+    entry = await set_up()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert sum(simulator.requests.values()) == 0
+
+
+async def test_pause_is_saved_and_capped_by_what_was_asked(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+) -> None:
+    await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="300", count=1)
+    await async_advance(hass, freezer)
+    await async_advance(hass, freezer, 2)  # the store writes a second later
+    saved = hass_storage[STORAGE_KEY]["data"][config_entry.entry_id]
+    assert saved["seconds"] == pytest.approx(300, abs=1)
+    # A wall clock stepped back while Home Assistant was down cannot make the
+    # restored pause longer than the one MyCirrus asked for.
+    stepped = dt_util.utcnow() - timedelta(days=1)
+    with patch(
+        "custom_components.mycirrus.ratelimit.dt_util.utcnow", return_value=stepped
+    ):
+        assert _remaining(saved) == pytest.approx(300, abs=1)
+    assert _remaining({"until": "garbage", "seconds": 1}) == 0
+
+
+async def test_a_new_key_drops_the_old_keys_pause(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="3600", count=1)
+    await async_advance(hass, freezer)
+    simulator.add_key("mycirrus-222222-0000000000000000")
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_API_KEY: "mycirrus-222222-0000000000000000"}
+    )
+    await async_settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.client.limiter.paused
+
+
+async def test_server_pause_is_not_capped(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="7200", count=1)
+    await async_advance(hass, freezer)
+    sent = simulator.requests["status"]
+    for _ in range(3):
+        await async_advance(hass, freezer, 2000)
+    assert simulator.requests["status"] == sent
+    await async_advance(hass, freezer, 1200)
+    assert simulator.requests["status"] > sent
+
+
+# -- a refresh that outlives its entry ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "extra"),
+    [
+        ("forbidden", {}),
+        ("not_found", {}),
+        ("raw", {"status": 401, "body": {"error": "TokenExpired"}}),
+    ],
+)
+async def test_refresh_outliving_its_entry_raises_nothing(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    fault: str,
+    extra: dict[str, Any],
+) -> None:
+    entry = await set_up()
+    old = entry.runtime_data.coordinator
+    for record in old.records.values():
+        record.not_found_rounds = 5  # one more 404 would say "gone"
+    simulator.add_fault(fault, serial=NO_SIC, endpoint="status", **extra)  # type: ignore[arg-type]
+    release = simulator.hold(serial=NO_SIC, endpoint="status")
+    # A refresh asked for by homeassistant.update_entity, still running...
+    refresh = hass.async_create_task(old.async_refresh())
+    held = simulator.status_requests[NO_SIC] + 1
+    await until(lambda: simulator.status_requests[NO_SIC] == held, "the held request")
+    # ...when the user stops following the instrument: the entry reloads.
+    subentry_id = old.records[NO_SIC].subentry_id
+    hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await until(
+        lambda: (
+            entry.state is ConfigEntryState.LOADED
+            and entry.runtime_data.coordinator is not old
+        ),
+        "the reload",
+    )
+    release.set()
+    await refresh
+    await async_settle(hass)
+    assert instrument_issues(hass) == []
+    assert reauth_steps(hass) == []
+
+
+# -- wall clock stepped -----------------------------------------------------
+
+
+async def test_wall_clock_stepped_back_changes_no_deadline(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """NTP on a device without a real-time clock steps the wall clock a day back.
+
+    The integration's wall clock is stepped; its deadlines must not move.
+    """
+    entry = await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="300", count=1)
+    await async_advance(hass, freezer)
+    sent = simulator.requests["status"]
+    real_utcnow = dt_util.utcnow
+    stepped = SimpleNamespace(utcnow=lambda: real_utcnow() - timedelta(days=1))
+    with patch("custom_components.mycirrus.coordinator.dt_util", stepped):
+        await async_advance(hass, freezer, 300)
+        assert simulator.requests["status"] > sent
+        coordinator = entry.runtime_data.coordinator
+        assert coordinator.update_interval == timedelta(seconds=60)
+        # The hourly details still come an hour later, not a day and an hour.
+        details = simulator.requests["instruments"]
+        await async_advance(hass, freezer, 3600)
+        assert simulator.requests["instruments"] == details + 1
+
+
+# -- details-only changes, replaced subentries ------------------------------
+
+
+async def test_gaining_the_sic_feature_adds_its_entities(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The status stays the same; only the hourly details change."""
+    await set_up()
+    assert hass.states.get("binary_sensor.loading_bay_sic_in_progress") is None
+    assert hass.states.get("button.loading_bay_run_sic") is None
+    simulator.instruments[NO_SIC].features.append("SIC")
+    await async_advance(hass, freezer, 3600)
+    assert hass.states.get("binary_sensor.loading_bay_sic_in_progress").state == "off"
+    assert hass.states.get("sensor.loading_bay_last_sic").state == "unknown"
+    assert hass.states.get("button.loading_bay_run_sic") is not None
+
+
+async def test_replaced_subentry_with_the_same_serial(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await set_up()
+    old = entry.runtime_data.coordinator
+    replaced = next(s for s in entry.subentries.values() if s.unique_id == ONLINE)
+    hass.config_entries.async_remove_subentry(entry, replaced.subentry_id)
+    new = ConfigSubentry(
+        data=dict(replaced.data),
+        subentry_type=replaced.subentry_type,
+        title=replaced.title,
+        unique_id=ONLINE,
+    )
+    hass.config_entries.async_add_subentry(entry, new)
+    await async_settle(hass)
+    assert entry.runtime_data.coordinator is not old
+    assert entry.runtime_data.coordinator.records[ONLINE].subentry_id == (
+        new.subentry_id
+    )
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ONLINE)})
+    assert device is not None
+    assert device_subentry_id(device) == new.subentry_id
+    assert hass.states.get("binary_sensor.site_gate_online").state == "on"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_device_diagnostics_of_a_device_no_longer_followed(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    entry = await set_up()
+    stale = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "QT424242")}
+    )
+    assert await async_get_device_diagnostics(hass, entry, stale) == {
+        "entry_state": "loaded",
+        "instrument": {"serial": "QT424242", "followed": False},
+    }
+    gate = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, OFFLINE)})
+    assert gate is not None
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert (await async_get_device_diagnostics(hass, entry, gate))["instrument"] == {
+        "serial": OFFLINE,
+        "followed": False,
+    }
