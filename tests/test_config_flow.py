@@ -14,9 +14,12 @@ from custom_components.mycirrus.const import (
     CONF_INSTRUMENTS,
     CONF_SERIAL,
     DOMAIN,
+    REAUTH_MISSING_PERMISSION,
+    REAUTH_REASON,
     SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
 )
+from custom_components.mycirrus.flow_helpers import url_error
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
@@ -173,11 +176,39 @@ async def test_user_unexpected_error(hass: HomeAssistant, api_url: str) -> None:
     assert result["errors"] == {"base": "unknown"}
 
 
-async def test_user_invalid_url(hass: HomeAssistant, simulator: Simulator) -> None:
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://x", "invalid_url"),
+        ("https://", "invalid_url"),
+        ("not a url", "invalid_url"),
+        # The key travels in a header: in clear text only to this computer.
+        ("http://api.mycirrus.cloud/v1", "insecure_url"),
+        ("http://192.168.1.10:8080/v1", "insecure_url"),
+        ("http://localhost.example.com/v1", "insecure_url"),
+    ],
+)
+async def test_user_invalid_url(
+    hass: HomeAssistant, simulator: Simulator, url: str, error: str
+) -> None:
     result = await start_user_flow(hass)
-    result = await submit(hass, result, credentials(API_KEY, "ftp://x"))
-    assert result["errors"] == {"base": "invalid_url"}
+    result = await submit(hass, result, credentials(API_KEY, url))
+    assert result["errors"] == {"base": error}
     assert sum(simulator.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.mycirrus.cloud/v1",
+        "http://localhost:8080/v1",
+        "http://127.0.0.1:8080/v1",
+        "http://127.8.9.10/v1",
+        "http://[::1]:8080/v1",
+    ],
+)
+def test_urls_that_may_be_used(url: str) -> None:
+    assert url_error(url) is None
 
 
 async def test_same_key_twice(
@@ -288,6 +319,29 @@ async def test_instruments_followed_elsewhere(
 
 
 # -- reauthentication -------------------------------------------------------
+
+
+async def test_reauth_for_a_missing_scope(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    simulator.add_key(OTHER_KEY, scopes={"instruments:action"})
+    result = await entry.start_reauth_flow(
+        hass, data={REAUTH_REASON: REAUTH_MISSING_PERMISSION}
+    )
+    assert result["step_id"] == "reauth_permission"
+    assert result["description_placeholders"] == {
+        "name": "MyCirrus",
+        "api_keys_url": "https://mycirrus.cloud/developer-api",
+    }
+    # A key that still lacks the scope is refused with the same words.
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["step_id"] == "reauth_permission"
+    assert result["errors"] == {"base": "missing_permission"}
+    simulator.add_key(OTHER_KEY)
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_KEY] == OTHER_KEY
 
 
 async def test_reauth(hass: HomeAssistant, set_up: SetUp, simulator: Simulator) -> None:

@@ -25,7 +25,7 @@ from homeassistant.util import dt as dt_util
 from simulator import ALL_SCOPES, Simulator
 
 from .conftest import API_KEY, NO_SIC, OFFLINE, ONLINE, SetUp
-from .helpers import async_advance, async_settle, device_subentry_id, until
+from .helpers import async_advance, async_settle, device_of, device_subentry_id, until
 
 pytestmark = pytest.mark.usefixtures("polling_only")
 
@@ -325,7 +325,7 @@ async def test_replaced_subentry_with_the_same_serial(
     assert entry.runtime_data.coordinator.records[ONLINE].subentry_id == (
         new.subentry_id
     )
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ONLINE)})
+    device = device_of(hass, ONLINE)
     assert device is not None
     assert device_subentry_id(device) == new.subentry_id
     assert hass.states.get("binary_sensor.site_gate_online").state == "on"
@@ -343,7 +343,7 @@ async def test_device_diagnostics_of_a_device_no_longer_followed(
         "entry_state": "loaded",
         "instrument": {"serial": "QT424242", "followed": False},
     }
-    gate = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, OFFLINE)})
+    gate = device_of(hass, OFFLINE)
     assert gate is not None
     await hass.config_entries.async_unload(entry.entry_id)
     assert (await async_get_device_diagnostics(hass, entry, gate))["instrument"] == {

@@ -272,17 +272,6 @@ async def test_binary_frames_are_bad_requests(
     assert simulator.ws_received == {"invalid": 1}
 
 
-async def test_a_frame_too_big_closes_the_socket(
-    connect: Any, simulator: Simulator
-) -> None:
-    ws = await connected(connect)
-    await ws.send_bytes(bytes(4 * 1024 * 1024 + 1))
-    closing = await ws.receive(timeout=2)
-    assert (closing.type, closing.data) == (WSMsgType.CLOSE, 1009)
-    await simulator.wait_sockets(0)
-    assert "invalid" not in simulator.ws_received
-
-
 async def test_live_data(connect: Any, simulator: Simulator) -> None:
     ws = await connected(connect)
     simulator.send_live_data(ONLINE)  # nobody asked yet: nothing is sent

@@ -31,8 +31,8 @@ from .entity import (
     supports_sic,
 )
 
-# Actions go out one at a time per instrument; MyCirrus answers quickly.
-PARALLEL_UPDATES = 1
+# Presses are not limited here: each instrument's actions take turns in live.py.
+PARALLEL_UPDATES = 0
 
 # What MyCirrus answers for an action it refused.
 _REFUSED = frozenset({"failed", "error"})

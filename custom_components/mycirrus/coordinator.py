@@ -434,11 +434,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         try:
             while time.monotonic() < deadline:
                 await asyncio.sleep(CHECK_POLL_INTERVAL.total_seconds())
-                if record.pushing:
-                    continue
                 if not _checking(record.status):
                     return
-                await self._async_fetch_one(record.serial)
+                if not record.pushing:
+                    self.async_schedule_fetch(record.serial)
         finally:
             self._watches.pop(record.serial, None)
 

@@ -64,6 +64,8 @@ class _Link:
     live_requested: bool = False
     live_flowing: bool = False
     pending_action: tuple[str, asyncio.Future[ActionStatus]] | None = None
+    # Actions on one instrument wait their turn: answers name no request.
+    action_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class MyCirrusLive:
@@ -292,37 +294,37 @@ class MyCirrusLive:
 
         Returns None when no websocket is open (the caller uses REST). Raises
         MyCirrusPermissionError or MyCirrusResponseError when the server
-        refuses, MyCirrusConnectionError when it does not answer.
+        refuses, MyCirrusConnectionError when it does not answer. Actions on
+        one instrument go one at a time, since answers do not say which
+        request they answer.
         """
         link = self._links.get(serial)
-        if link is None or link.connection is None:
+        if link is None:
             return None
-        if link.pending_action is not None:
-            raise MyCirrusResponseError("Another action is waiting for its answer")
-        future: asyncio.Future[ActionStatus] = (
-            asyncio.get_running_loop().create_future()
-        )
-        link.pending_action = (action.value, future)
-        try:
-            await link.connection.send_action(action)
-            async with asyncio.timeout(ACTION_ANSWER_TIMEOUT):
-                return await future
-        except TimeoutError as err:
-            raise MyCirrusConnectionError(
-                f"No answer to {action.value} from {serial}"
-            ) from err
-        except asyncio.CancelledError as err:
-            if (
-                future.cancelled()
-                and (task := asyncio.current_task())
-                and not task.cancelling()
-            ):
+        async with link.action_lock:
+            # Read under the lock: the connection may have ended meanwhile.
+            if (connection := link.connection) is None:
+                return None
+            future: asyncio.Future[ActionStatus] = (
+                asyncio.get_running_loop().create_future()
+            )
+            link.pending_action = (action.value, future)
+            try:
+                await connection.send_action(action)
+                async with asyncio.timeout(ACTION_ANSWER_TIMEOUT):
+                    return await future
+            except TimeoutError as err:
                 raise MyCirrusConnectionError(
-                    f"The live connection to {serial} ended"
+                    f"No answer to {action.value} from {serial}"
                 ) from err
-            raise
-        finally:
-            if link.pending_action is not None and link.pending_action[1] is future:
+            except asyncio.CancelledError as err:
+                task = asyncio.current_task()
+                if future.cancelled() and task is not None and not task.cancelling():
+                    raise MyCirrusConnectionError(
+                        f"The live connection to {serial} ended"
+                    ) from err
+                raise
+            finally:
                 link.pending_action = None
 
     @callback

@@ -1,0 +1,331 @@
+"""The automation blueprints: valid on every supported release, and they fire."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import datetime, timedelta
+import logging
+from pathlib import Path
+import shutil
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from homeassistant.components import persistent_notification
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import load_yaml_dict
+
+BLUEPRINTS = Path(__file__).parents[1] / "blueprints" / "automation" / "mycirrus"
+SOURCE_URL = (
+    "https://github.com/mycirrus-ha/mycirrus/blob/main/blueprints/automation/mycirrus/"
+)
+AUTOMATION = "automation.blueprint_under_test"
+ONLINE = "binary_sensor.site_gate_online"
+CALIBRATION = "sensor.site_gate_last_calibration_result"
+SIC = "sensor.site_gate_last_sic_result"
+DRIFT = "binary_sensor.site_gate_calibration_drift"
+LAEQ = "sensor.site_gate_laeq"
+
+# An action input that hands the blueprint's variables to the test.record service.
+DATA = {
+    "title": "{{ title }}",
+    "message": "{{ message }}",
+    "entity": "{{ trigger.entity_id }}",
+}
+RECORD = [{"action": "test.record", "data": DATA}]
+# The fewest inputs each blueprint needs.
+REQUIRED_INPUTS: dict[str, dict[str, Any]] = {
+    "instrument_offline.yaml": {"online_sensors": [ONLINE]},
+    "check_failed.yaml": {"calibration_results": [CALIBRATION]},
+    "noise_above_limit.yaml": {"level_sensors": [LAEQ]},
+}
+STATES = {ONLINE: "on", CALIBRATION: "success", LAEQ: "60.0"}
+
+
+@pytest.fixture(autouse=True)
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Give hass a config dir of its own: the default one is in site-packages."""
+    hass.config.config_dir = str(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def quiet_log(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test in which Home Assistant warns or errs (a blueprint that misfits).
+
+    The loader warns of every custom integration it finds, ours included; asyncio
+    of "slow" steps when the test moves the clock on.
+    """
+    yield
+    assert not [
+        r.getMessage()
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING
+        and r.name.startswith("homeassistant.")
+        and r.name != "homeassistant.loader"
+    ]
+
+
+@pytest.fixture
+def calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Return the calls of the test.record service."""
+    return async_mock_service(hass, "test", "record")
+
+
+async def async_set_up_blueprint(
+    hass: HomeAssistant, name: str, inputs: dict[str, Any]
+) -> None:
+    """Set up one automation from a blueprint with these inputs; it must be on."""
+    target = Path(hass.config.path("blueprints", "automation", "mycirrus"))
+    await hass.async_add_executor_job(
+        lambda: shutil.copytree(BLUEPRINTS, target, dirs_exist_ok=True)
+    )
+    config = {
+        "alias": "Blueprint under test",
+        "use_blueprint": {"path": f"mycirrus/{name}", "input": inputs},
+    }
+    assert await async_setup_component(hass, "automation", {"automation": config})
+    await hass.async_block_till_done()
+    state = hass.states.get(AUTOMATION)
+    assert state is not None
+    assert state.state == "on"
+
+
+async def async_advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: float
+) -> None:
+    """Move time on and run what falls due.
+
+    State changes are handled first, at the time they were made.
+    """
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(minutes=minutes))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def freeze_local(freezer: FrozenDateTimeFactory, when: str) -> None:
+    """Freeze the clock at a time of day in Home Assistant's time zone."""
+    local = datetime.fromisoformat(when).replace(tzinfo=dt_util.get_default_time_zone())
+    freezer.move_to(dt_util.as_utc(local))
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_INPUTS))
+async def test_blueprint_is_valid(hass: HomeAssistant, name: str) -> None:
+    """Each blueprint loads, points at itself and becomes a working automation."""
+    # HA's own loader, for the `!input` tags; the schema HA checks blueprints with.
+    blueprint = Blueprint(
+        load_yaml_dict(BLUEPRINTS / name),
+        path=name,
+        expected_domain="automation",
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+
+    assert blueprint.validate() is None  # this release meets min_version
+    assert blueprint.metadata["homeassistant"]["min_version"] == "2025.4.0"
+    assert blueprint.metadata["source_url"] == SOURCE_URL + name
+    for key, spec in blueprint.inputs.items():
+        for item in spec["selector"].get("entity", {}).get("filter", []):
+            assert item["integration"] == "mycirrus", key
+    for entity_id, state in STATES.items():
+        hass.states.async_set(entity_id, state)
+    await async_set_up_blueprint(hass, name, REQUIRED_INPUTS[name])
+
+
+def test_every_blueprint_is_tested() -> None:
+    """A new blueprint file needs its inputs here."""
+    assert sorted(p.name for p in BLUEPRINTS.glob("*.yaml")) == sorted(REQUIRED_INPUTS)
+
+
+async def test_offline_notifies_by_default(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Out of the box, an offline instrument gets a persistent notification."""
+    assert await async_setup_component(hass, "persistent_notification", {})
+    notes: list[persistent_notification.Notification] = []
+    persistent_notification.async_register_callback(
+        hass, lambda _kind, changed: notes.extend(changed.values())
+    )
+    hass.states.async_set(ONLINE, "on", {"friendly_name": "Site gate Online"})
+    inputs = {"online_sensors": [ONLINE]}  # the default actions
+    await async_set_up_blueprint(hass, "instrument_offline.yaml", inputs)
+
+    hass.states.async_set(ONLINE, "off", {"friendly_name": "Site gate Online"})
+    await async_advance(hass, freezer, 10)
+
+    assert [(n["title"], n["message"], n["notification_id"]) for n in notes] == [
+        (
+            "MyCirrus instrument offline",
+            "Site gate Online has been offline for 10 minutes.",
+            f"mycirrus_offline_{ONLINE}",
+        )
+    ]
+
+
+async def test_offline_names_the_device(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, calls: list[ServiceCall]
+) -> None:
+    """After N minutes offline the actions run, naming the instrument's device."""
+    entry = MockConfigEntry(domain="mycirrus")
+    entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={("mycirrus", "QT100001")},
+        name="Site gate",
+    )
+    entity = er.async_get(hass).async_get_or_create(
+        "binary_sensor", "mycirrus", "QT100001_online", device_id=device.id
+    )
+    online = entity.entity_id
+    hass.states.async_set(online, "on", {"friendly_name": "Site gate Online"})
+    inputs = {"online_sensors": [online], "minutes": 15, "actions": RECORD}
+    await async_set_up_blueprint(hass, "instrument_offline.yaml", inputs)
+
+    hass.states.async_set(online, "off", {"friendly_name": "Site gate Online"})
+    await async_advance(hass, freezer, 14)
+    assert not calls
+    await async_advance(hass, freezer, 1)
+
+    assert [c.data for c in calls] == [
+        {
+            "title": "MyCirrus instrument offline",
+            "message": "Site gate has been offline for 15 minutes.",
+            "entity": online,
+        }
+    ]
+
+
+async def test_offline_not_when_back_in_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, calls: list[ServiceCall]
+) -> None:
+    """An instrument back online within the minutes is not reported."""
+    hass.states.async_set(ONLINE, "on")
+    inputs = {"online_sensors": [ONLINE], "actions": RECORD}
+    await async_set_up_blueprint(hass, "instrument_offline.yaml", inputs)
+
+    hass.states.async_set(ONLINE, "off")
+    await async_advance(hass, freezer, 9)
+    hass.states.async_set(ONLINE, "on")
+    await async_advance(hass, freezer, 60)
+
+    assert not calls
+
+
+async def async_set_up_check_failed(hass: HomeAssistant) -> None:
+    """Set up check_failed on one instrument's three entities."""
+    inputs = {
+        "calibration_results": [CALIBRATION],
+        "sic_results": [SIC],
+        "drift_sensors": [DRIFT],
+        "actions": RECORD,
+    }
+    await async_set_up_blueprint(hass, "check_failed.yaml", inputs)
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "old", "new", "title", "message"),
+    [
+        (CALIBRATION, "success", "failed", "MyCirrus calibration failed",
+         "Site gate: the last calibration failed."),
+        (CALIBRATION, "in_progress", "other", "MyCirrus calibration failed",
+         "Site gate: the last calibration ended with an unexpected result."),
+        (SIC, "success", "error", "MyCirrus SIC failed",
+         "Site gate: the last System Integrity Check (SIC) ended with an error."),
+        (DRIFT, "off", "on", "MyCirrus calibration drift",
+         "Site gate: calibration drift detected."),
+    ],
+)  # fmt: skip
+async def test_check_failed_fires(
+    hass: HomeAssistant,
+    calls: list[ServiceCall],
+    entity_id: str,
+    old: str,
+    new: str,
+    title: str,
+    message: str,
+) -> None:
+    """A failed check or drift is reported, saying which check and what happened."""
+    await async_set_up_check_failed(hass)
+    hass.states.async_set(entity_id, old, {"friendly_name": "Site gate"})
+    await hass.async_block_till_done()
+    assert not calls
+
+    hass.states.async_set(entity_id, new, {"friendly_name": "Site gate"})
+    await hass.async_block_till_done()
+
+    assert [c.data for c in calls] == [
+        {"title": title, "message": message, "entity": entity_id}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "states"),
+    [
+        (CALIBRATION, ["failed", "in_progress", "success"]),  # first state: old news
+        (CALIBRATION, ["unavailable", "failed"]),
+        (SIC, ["unknown", "error"]),
+        (DRIFT, ["unavailable", "on", "off"]),
+    ],
+)
+async def test_check_failed_quiet(
+    hass: HomeAssistant, calls: list[ServiceCall], entity_id: str, states: list[str]
+) -> None:
+    """Success, and results that only reappear, are not reported."""
+    await async_set_up_check_failed(hass)
+    for state in states:
+        hass.states.async_set(entity_id, state)
+        await hass.async_block_till_done()
+
+    assert not calls
+
+
+@pytest.mark.parametrize(
+    ("when", "weekdays", "later", "fires"),
+    [
+        ("2026-11-24 10:00", None, "71.4", True),  # a Tuesday morning
+        ("2026-11-24 10:00", None, "64.0", False),  # below the limit within 5 min
+        ("2026-11-24 06:30", None, "71.4", False),  # before 07:00
+        ("2026-11-24 20:00", None, "71.4", False),  # after 19:00
+        ("2026-11-29 10:00", ["mon", "tue", "wed", "thu", "fri"], "71.4", False),
+    ],
+)
+async def test_noise_above_limit(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    calls: list[ServiceCall],
+    when: str,
+    weekdays: list[str] | None,
+    later: str,
+    fires: bool,
+) -> None:
+    """A level above the limit for N minutes is reported within the hours only."""
+    freeze_local(freezer, when)
+    attributes = {"friendly_name": "Site gate LAeq", "unit_of_measurement": "dB"}
+    hass.states.async_set(LAEQ, "60.0", attributes)
+    inputs: dict[str, Any] = {"level_sensors": [LAEQ], "limit": 65.5, "actions": RECORD}
+    if weekdays is not None:  # the last case is a Sunday
+        inputs["weekdays"] = weekdays
+    await async_set_up_blueprint(hass, "noise_above_limit.yaml", inputs)
+
+    hass.states.async_set(LAEQ, "70.2", attributes)
+    await async_advance(hass, freezer, 4)
+    hass.states.async_set(LAEQ, later, attributes)
+    await async_advance(hass, freezer, 1)
+
+    expected = {
+        "title": "MyCirrus noise above 65.5 dB",
+        "message": "Site gate LAeq: 71.4 dB, above the limit of 65.5 dB for 5 minutes.",
+        "entity": LAEQ,
+    }
+    assert [c.data for c in calls] == ([expected] if fires else [])

@@ -1,0 +1,212 @@
+"""Buttons: Identify, Run SIC and Start calibration, over push or REST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.mycirrus.const import DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from simulator import ALL_SCOPES, Simulator
+
+from .conftest import API_KEY, CALIBRATING, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
+from .helpers import async_advance, async_settle, async_wait_pushing, until
+
+PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
+RUN_SIC = "button.site_gate_run_sic"
+IDENTIFY = "button.site_gate_identify"
+SIC_RUNNING = "binary_sensor.site_gate_sic_in_progress"
+
+
+async def press(hass: HomeAssistant, entity_id: str) -> None:
+    await hass.services.async_call(
+        "button", "press", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+async def press_fails(hass: HomeAssistant, entity_id: str) -> HomeAssistantError:
+    with pytest.raises(HomeAssistantError) as raised:
+        await press(hass, entity_id)
+    assert raised.value.translation_domain == DOMAIN
+    return raised.value
+
+
+def test_start_calibration_is_disabled_by_default(
+    hass: HomeAssistant,
+) -> None:
+    from custom_components.mycirrus.button import BUTTONS  # noqa: PLC0415
+
+    enabled = {d.key: d.entity_registry_enabled_default for d in BUTTONS}
+    assert enabled == {"identify": True, "run_sic": True, "start_calibration": False}
+
+
+async def test_buttons_exist_without_a_status(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    """Buttons need no status: an instrument that fails still gets them."""
+    simulator.add_fault("server_error", serial=ONLINE, endpoint="status")
+    await set_up()
+    assert hass.states.get(IDENTIFY) is not None
+    assert hass.states.get(RUN_SIC) is not None
+    assert hass.states.get("button.loading_bay_run_sic") is None  # no SIC
+    registry = er.async_get(hass)
+    calibrate = registry.async_get("button.site_gate_start_calibration")
+    assert calibrate is not None
+    assert calibrate.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("button.roof_identify").state == "unavailable"  # offline
+
+
+@pytest.mark.usefixtures("polling_only")
+async def test_run_sic_over_rest_shows_at_once_and_follows_it(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up()
+    polled = simulator.status_requests[ONLINE]
+    await press(hass, RUN_SIC)
+    assert simulator.requests["action"] == 1
+    assert hass.states.get(SIC_RUNNING).state == "on"
+    # Asked every 10 s until it ends (45 s), then the new result shows.
+    simulator.instruments[ONLINE].next_sic_status = "Failed"
+    for _ in range(5):
+        await async_advance(hass, freezer, 10)
+    assert hass.states.get(SIC_RUNNING).state == "off"
+    assert hass.states.get("sensor.site_gate_last_sic_result").state == "failed"
+    assert simulator.status_requests[ONLINE] == polled + 5
+    # Then only the normal polling: one round a minute.
+    for _ in range(6):
+        await async_advance(hass, freezer, 10)
+    assert simulator.status_requests[ONLINE] == polled + 6
+
+
+async def test_identify_and_sic_over_the_websocket(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    await async_wait_pushing(entry, *PUSHING)
+    await press(hass, IDENTIFY)
+    await press(hass, RUN_SIC)
+    assert simulator.ws_received["Identify"] == 1
+    assert simulator.ws_received["SIC"] == 1
+    assert simulator.requests["action"] == 0
+    assert hass.states.get(SIC_RUNNING).state == "on"
+    polled = simulator.status_requests[ONLINE]
+    freezer.tick(simulator.sic_duration)
+    simulator.advance()
+    await until(lambda: hass.states.get(SIC_RUNNING).state == "off", "the SIC end")
+    await async_settle(hass)
+    assert simulator.status_requests[ONLINE] == polled + 1
+    assert hass.states.get("sensor.site_gate_last_sic").state == (
+        simulator.instruments[ONLINE].last_sic["time"].replace("Z", "+00:00")  # type: ignore[index]
+    )
+    assert entry.runtime_data.scopes.as_dict()["instruments:action"] == "granted"
+
+
+@pytest.mark.parametrize("push", [False, True])
+async def test_refused_action(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+    push: bool,
+) -> None:
+    if not push:
+        monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+    entry = await set_up()
+    if push:
+        await async_wait_pushing(entry, *PUSHING)
+    # The instrument has lost its SIC: MyCirrus answers Failed.
+    simulator.instruments[ONLINE].features.remove("SIC")
+    error = await press_fails(hass, RUN_SIC)
+    assert error.translation_key == "action_refused"
+    assert error.translation_placeholders["name"] == "Site gate"
+    assert error.translation_placeholders["action"] == "SIC"
+    assert hass.states.get(SIC_RUNNING).state == "off"
+
+
+@pytest.mark.parametrize("push", [False, True])
+async def test_key_without_the_action_scope(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+    push: bool,
+) -> None:
+    if not push:
+        monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+    simulator.add_key(API_KEY, scopes=ALL_SCOPES - {"instruments:action"})
+    entry = await set_up()
+    if push:
+        await async_wait_pushing(entry, *PUSHING)
+    error = await press_fails(hass, IDENTIFY)
+    assert error.translation_key == "action_forbidden"
+    assert error.translation_placeholders["detail"] == "instruments:action"
+    assert entry.runtime_data.scopes.missing("instruments:action")
+    assert "instruments:action" in str(error)
+
+
+@pytest.mark.usefixtures("polling_only")
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"kind": "rate_limit", "retry_after": "60"}, "action_rate_limited"),
+        ({"kind": "reset"}, "action_cannot_connect"),
+        ({"kind": "not_found"}, "action_not_found"),
+        ({"kind": "server_error"}, "action_failed"),
+        ({"kind": "not_json"}, "action_failed"),
+    ],
+)
+async def test_failed_action_over_rest(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    fault: dict[str, Any],
+    key: str,
+) -> None:
+    await set_up()
+    simulator.add_fault(endpoint="action", **fault)
+    error = await press_fails(hass, IDENTIFY)
+    assert error.translation_key == key
+    # Said in words, never a traceback.
+    assert "Traceback" not in str(error)
+
+
+async def test_action_without_an_answer_over_the_websocket(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    await async_wait_pushing(entry, *PUSHING)
+    simulator.silence(ONLINE)
+    pressing = hass.async_create_task(press_fails(hass, IDENTIFY))
+    await simulator.wait_until(lambda: simulator.ws_received["Identify"] == 1)
+    freezer.tick(11)
+    async_fire_time_changed(hass)
+    error = await pressing
+    assert error.translation_key == "action_cannot_connect"
+
+
+async def test_connection_lost_while_waiting_for_the_answer(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    await async_wait_pushing(entry, *PUSHING)
+    simulator.silence(ONLINE)
+    pressing = hass.async_create_task(press_fails(hass, IDENTIFY))
+    await simulator.wait_until(lambda: simulator.ws_received["Identify"] == 1)
+    simulator.drop_connections(ONLINE)
+    error = await pressing
+    assert error.translation_key == "action_cannot_connect"
