@@ -1,8 +1,10 @@
 """Prepare a fresh Home Assistant for the demo through its public HTTP API.
 
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
-other onboarding steps done) or logs in as that user, and adds MyCirrus against
-the simulator through the integration's own config flow, unless an entry exists.
+other onboarding steps done) or logs in as that user, adds MyCirrus against the
+simulator through the integration's own config flow, unless an entry exists, and
+a small "Noise monitors" dashboard (live level, its history, the instrument's
+state and buttons), unless it exists.
 """
 
 from __future__ import annotations
@@ -32,19 +34,21 @@ async def wait_for(session: ClientSession, url: str, seconds: float = 600) -> No
         await asyncio.sleep(2)
 
 
-async def token(session: ClientSession, url: str, code: str) -> str:
-    """Exchange an authorisation code for an access token."""
+async def tokens(session: ClientSession, url: str, code: str) -> dict[str, Any]:
+    """Exchange an authorisation code for access and refresh tokens."""
     async with session.post(
         f"{url}/auth/token",
         data={"grant_type": "authorization_code", "code": code, "client_id": f"{url}/"},
     ) as response:
         response.raise_for_status()
         body: dict[str, Any] = await response.json()
-        return str(body["access_token"])
+        return body
 
 
-async def log_in(session: ClientSession, url: str, args: argparse.Namespace) -> str:
-    """Create the user during onboarding, or log in as that user."""
+async def log_in(
+    session: ClientSession, url: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Create the user during onboarding, or log in as that user; return tokens."""
     client_id = f"{url}/"
     async with session.get(f"{url}/api/onboarding") as response:
         steps = await response.json() if response.status == 200 else []
@@ -60,7 +64,7 @@ async def log_in(session: ClientSession, url: str, args: argparse.Namespace) -> 
             },
         ) as response:
             response.raise_for_status()
-            return await token(session, url, (await response.json())["auth_code"])
+            return await tokens(session, url, (await response.json())["auth_code"])
     async with session.post(
         f"{url}/auth/login_flow",
         json={
@@ -81,7 +85,7 @@ async def log_in(session: ClientSession, url: str, args: argparse.Namespace) -> 
         result = await response.json()
     if "result" not in result:
         sys.exit(f"Could not log in as {args.username}: {result.get('errors')}")
-    return await token(session, url, result["result"])
+    return await tokens(session, url, result["result"])
 
 
 async def add_mycirrus(
@@ -117,6 +121,107 @@ async def add_mycirrus(
         sys.exit(f"MyCirrus could not be added: {result}")
 
 
+DASHBOARD = "noise-monitors"
+
+
+def dashboard(prefix: str) -> dict[str, Any]:
+    """Return a small dashboard of the first demo instrument and the fleet."""
+
+    def row(entity_id: str, name: str) -> dict[str, str]:
+        return {"entity": entity_id, "name": name}
+
+    return {
+        "title": "Noise monitors",
+        "views": [
+            {
+                "title": "Site",
+                "path": "site",
+                "cards": [
+                    {
+                        "type": "gauge",
+                        "entity": f"sensor.{prefix}_laeq",
+                        "name": "LAeq now",
+                        "min": 30,
+                        "max": 100,
+                        "needle": True,
+                        "severity": {"green": 0, "yellow": 65, "red": 75},
+                    },
+                    {
+                        "type": "history-graph",
+                        "title": "Noise levels",
+                        "hours_to_show": 0.5,
+                        "entities": [
+                            row(f"sensor.{prefix}_laeq", "LAeq"),
+                            row(f"sensor.{prefix}_lcpeak", "LCPeak"),
+                        ],
+                    },
+                    {
+                        "type": "entities",
+                        "title": "Noise monitor 1",
+                        "entities": [
+                            row(f"binary_sensor.{prefix}_online", "Online"),
+                            row(f"binary_sensor.{prefix}_measuring", "Measuring"),
+                            row(f"binary_sensor.{prefix}_calibration_drift", "Drift"),
+                            row(f"sensor.{prefix}_calibration_offset", "Offset"),
+                            row(f"sensor.{prefix}_last_sic_result", "Last SIC"),
+                            row(f"button.{prefix}_identify", "Identify"),
+                            row(f"button.{prefix}_run_sic", "Run SIC"),
+                        ],
+                    },
+                    {
+                        "type": "entities",
+                        "title": "Fleet",
+                        "entities": [
+                            row(
+                                f"binary_sensor.noise_monitor_{n}_online",
+                                f"Monitor {n}",
+                            )
+                            for n in range(1, 6)
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+async def add_dashboard(session: ClientSession, url: str, access_token: str) -> None:
+    """Create the demo dashboard over the websocket API, unless it exists."""
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": access_token})
+        if (await ws.receive_json())["type"] != "auth_ok":
+            sys.exit("Could not open Home Assistant's websocket API")
+        await ws.send_json({"id": 1, "type": "lovelace/dashboards/list"})
+        listed = (await ws.receive_json())["result"]
+        if any(item["url_path"] == DASHBOARD for item in listed):
+            return
+        await ws.send_json(
+            {
+                "id": 2,
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD,
+                "title": "Noise monitors",
+                "icon": "mdi:waveform",
+                "show_in_sidebar": True,
+                "require_admin": False,
+                "mode": "storage",
+            }
+        )
+        if not (await ws.receive_json())["success"]:
+            sys.exit("Could not create the demo dashboard")
+        await ws.send_json(
+            {
+                "id": 3,
+                "type": "lovelace/config/save",
+                "url_path": DASHBOARD,
+                "config": dashboard("noise_monitor_1"),
+            }
+        )
+        if not (await ws.receive_json())["success"]:
+            sys.exit("Could not save the demo dashboard")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ha", required=True)
@@ -127,9 +232,10 @@ async def main() -> None:
     args = parser.parse_args()
     async with ClientSession() as session:
         await wait_for(session, args.ha)
-        access_token = await log_in(session, args.ha, args)
+        access_token = (await log_in(session, args.ha, args))["access_token"]
         headers = {"Authorization": f"Bearer {access_token}"}
         await add_mycirrus(session, args.ha, headers, args)
+        await add_dashboard(session, args.ha, access_token)
 
 
 if __name__ == "__main__":

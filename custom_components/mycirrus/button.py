@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Concatenate
 
-from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.button import (
+    ButtonDeviceClass,
+    ButtonEntity,
+    ButtonEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -51,6 +55,7 @@ BUTTONS: tuple[MyCirrusButtonEntityDescription, ...] = (
     MyCirrusButtonEntityDescription(
         key="identify",
         translation_key="identify",
+        device_class=ButtonDeviceClass.IDENTIFY,
         entity_category=EntityCategory.DIAGNOSTIC,
         action=Action.IDENTIFY,
     ),

@@ -1,0 +1,178 @@
+"""Take the README's screenshots from a running ``scripts/develop``.
+
+Logs in as the demo user, opens Home Assistant in headless Chromium (driven
+over the DevTools protocol, so nothing beyond aiohttp is needed) and saves a
+device page and the demo dashboard as PNG files in docs/images/. Let
+scripts/develop run for a few minutes first, so that the history graph has
+something to show.
+
+    scripts/screenshots [--ha http://127.0.0.1:8123] [--chromium /usr/bin/chromium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+from pathlib import Path
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from aiohttp import ClientError, ClientSession, ClientWebSocketResponse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from develop_onboard import DASHBOARD, log_in
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "images"
+
+
+class Page:
+    """One browser tab, driven over the Chrome DevTools protocol."""
+
+    def __init__(self, ws: ClientWebSocketResponse) -> None:
+        self._ws = ws
+        self._ids = itertools.count(1)
+
+    async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Send a command and return its result, skipping events."""
+        call_id = next(self._ids)
+        await self._ws.send_json({"id": call_id, "method": method, "params": params})
+        while True:
+            message = await self._ws.receive_json()
+            if message.get("id") == call_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                result: dict[str, Any] = message.get("result", {})
+                return result
+
+    async def open(self, url: str, settle: float) -> None:
+        """Load a page and give the frontend time to render it."""
+        await self.call("Page.navigate", url=url)
+        await asyncio.sleep(settle)
+
+    async def screenshot(self, path: Path) -> None:
+        """Save the visible page as a PNG."""
+        shot = await self.call("Page.captureScreenshot", format="png")
+        await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
+        print(f"saved {path.relative_to(ROOT)}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def chromium(executable: str, width: int, height: int) -> Any:
+    """Run headless Chromium with a fresh profile; yield its DevTools port."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen(  # noqa: ASYNC220 - started once, before use
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                f"--window-size={width},{height}",
+                f"--user-data-dir={profile}",
+                f"--remote-debugging-port={port}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield port
+        finally:
+            process.terminate()
+            process.wait()
+
+
+async def devtools_page(session: ClientSession, port: int) -> str:
+    """Return the websocket URL of Chromium's first tab, once it listens."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/json") as response:
+                tabs = await response.json()
+            return str(
+                next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"]
+            )
+        except (ClientError, StopIteration):
+            if time.monotonic() > deadline:
+                sys.exit("Chromium did not start")
+            await asyncio.sleep(0.5)
+
+
+async def device_id(session: ClientSession, url: str, token: str, name: str) -> str:
+    """Return the id of the MyCirrus device called ``name``."""
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        await ws.receive_json()
+        await ws.send_json({"id": 1, "type": "config/device_registry/list"})
+        devices = (await ws.receive_json())["result"]
+    for device in devices:
+        if device["manufacturer"] == "Cirrus Research" and device["name"] == name:
+            return str(device["id"])
+    sys.exit(f"No MyCirrus device called {name}: is scripts/develop running?")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ha", default="http://127.0.0.1:8123")
+    parser.add_argument("--username", default="demo")
+    parser.add_argument("--password", default="demo-mycirrus")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    parser.add_argument("--device", default="Noise monitor 1")
+    parser.add_argument("--settle", type=float, default=8.0, help="seconds per page")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    async with ClientSession() as session:
+        tokens = await log_in(session, args.ha, args)
+        device = await device_id(session, args.ha, tokens["access_token"], args.device)
+        stored = {
+            **tokens,
+            "hassUrl": args.ha,
+            "clientId": f"{args.ha}/",
+            "expires": int(time.time() * 1000) + tokens["expires_in"] * 1000,
+        }
+        async with chromium(args.chromium, 1280, 1500) as port:
+            tab = await devtools_page(session, port)
+            async with session.ws_connect(tab, max_msg_size=0) as ws:
+                page = Page(ws)
+                await page.call("Page.enable")
+                # The frontend keeps its login in local storage, per origin.
+                await page.open(f"{args.ha}/auth/authorize", 1)
+                value = json.dumps(json.dumps(stored))
+                await page.call(
+                    "Runtime.evaluate",
+                    expression=f"localStorage.setItem('hassTokens', {value})",
+                )
+                device_page = f"{args.ha}/config/devices/device/{device}"
+                await page.open(device_page, args.settle)
+                await page.screenshot(OUT / "device.png")
+                await page.open(f"{args.ha}/{DASHBOARD}/site", args.settle)
+                await page.screenshot(OUT / "dashboard.png")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
