@@ -175,6 +175,10 @@ async def test_status_errors(
         ("1.5", 1.5),
         ("-3", 0.0),
         ("soon", None),
+        ("inf", None),
+        # No rate limit lasts a year: a broken header, not a pause.
+        ("31536000", None),
+        ("1e14", None),
     ],
 )
 async def test_retry_after(
@@ -270,7 +274,8 @@ async def test_missing_and_wrong_fields_are_unknown(
         calibration_in_progress=None,
         sic_in_progress=None,
         last_calibration=None,
-        last_sic=SicResult(time=None, status=None),
+        # {"time": 12, "status": 5}: nothing usable is no result at all.
+        last_sic=None,
     )
 
 

@@ -72,7 +72,7 @@ async def test_failed_checks_raise_issues_that_clear(
         "serial": NO_SIC,
         "name": "Loading bay",
         "result": "Failed",
-        "time": "2026-11-19 09:00+00:00",
+        "time": "2026-11-19 09:00 UTC",
     }
     assert not issue.is_fixable
     simulator.instruments[NEVER_CALIBRATED].last_sic = {

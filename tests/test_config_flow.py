@@ -333,6 +333,7 @@ async def test_reauth_for_a_missing_scope(
     assert result["description_placeholders"] == {
         "name": "MyCirrus",
         "api_keys_url": "https://mycirrus.cloud/developer-api",
+        "serial": "",
     }
     # A key that still lacks the scope is refused with the same words.
     result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
@@ -397,10 +398,14 @@ async def test_reauth_key_that_cannot_see_an_instrument(
     simulator.add_key(OTHER_KEY, instruments={ONLINE, OFFLINE})
     result = await entry.start_reauth_flow(hass)
     result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "instrument_not_visible"
-    assert result["description_placeholders"] == {"serial": CALIBRATING}
+    # The form stays, saying which instrument: another key may be tried.
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "instrument_not_visible"}
+    assert result["description_placeholders"]["serial"] == CALIBRATING
     assert entry.data[CONF_API_KEY] == API_KEY
+    simulator.add_key(OTHER_KEY)
+    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    assert result["reason"] == "reauth_successful"
 
 
 async def test_reauth_sees_unlisted_instruments(

@@ -238,6 +238,7 @@ async def test_no_attempt_while_offline(
         await async_advance(hass, freezer)
     assert simulator.ws_connects[ONLINE] == 1
     assert simulator.ws_refused[ONLINE] == 0
+    assert records[ONLINE].link is LinkState.IDLE
     # Back online: the next poll sees it, and push resumes.
     simulator.update(ONLINE, online=True)
     await async_advance(hass, freezer)

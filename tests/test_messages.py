@@ -99,6 +99,11 @@ def test_action_status_and_error() -> None:
     )
 
 
+def test_a_time_before_year_one_is_no_time() -> None:
+    message = parse({"type": "KeepAlive", "time": "0001-01-01T00:00:00+01:00"})
+    assert message == KeepAlive(time=None)
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -126,6 +131,11 @@ def test_keep_alive_by_type_or_action(data: dict[str, Any]) -> None:
         '{"type": "LiveData", "values": [{"name": 5, "value": "x"}]}',
         '{"type": "LiveData", "values": [{"name": "LAeq", "value": NaN}]}',
         '{"type": "LiveData", "values": [{"name": "LAeq", "value": Infinity}]}',
+        # An integer of 400 digits, and nesting beyond reason.
+        '{"type": "LiveData", "values": [{"name": "LAeq", "value": 1'
+        + "0" * 400
+        + "}]}",
+        "[" * 100_000,
     ],
 )
 def test_frames_without_a_usable_message(text: str) -> None:

@@ -48,21 +48,31 @@ def test_build_from_a_file(tmp_path: Path) -> None:
     assert list(simulator.keys) == [DEFAULT_API_KEY]
 
 
+async def output_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """Let the loop turn until the simulator prints its line (no clock involved)."""
+    for _ in range(100_000):
+        if out := capsys.readouterr().out:
+            return out
+        await asyncio.sleep(0)
+    raise AssertionError("the simulator printed nothing")
+
+
 async def test_serve(socket_enabled: None, capsys: pytest.CaptureFixture[str]) -> None:
     args = parse_args(["--port", "0", "--instruments", "2", "--demo", "0.01"])
     task = asyncio.create_task(serve(args))
-    await asyncio.sleep(0.1)
-    assert (
-        "MyCirrus simulator on http://127.0.0.1:0/v1 with 2" in capsys.readouterr().out
+    assert "MyCirrus simulator on http://127.0.0.1:0/v1 with 2" in (
+        await output_line(capsys)
     )
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
 
 
-async def test_serve_without_demo(socket_enabled: None) -> None:
+async def test_serve_without_demo(
+    socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     task = asyncio.create_task(serve(parse_args(["--port", "0"])))
-    await asyncio.sleep(0.05)
+    await output_line(capsys)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -102,11 +112,19 @@ def test_demo_steps_change_the_instruments() -> None:
 async def test_run_demo_steps_until_cancelled() -> None:
     simulator = Simulator()
     simulator.add_demo_instruments(2)
-    task = asyncio.create_task(run_demo(simulator, 0.001))
-    await asyncio.sleep(0.05)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            raise asyncio.CancelledError
+
+    with (
+        patch("simulator.demo.asyncio.sleep", sleep),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        await run_demo(simulator, 0.001)
+    assert waits == [0.001] * 3
 
 
 async def test_rename_and_latency(socket_enabled: None) -> None:

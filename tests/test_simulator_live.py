@@ -582,3 +582,75 @@ async def live_data_and_calibration(ws: ClientWebSocketResponse) -> None:
         message = await receive(ws)
         seen.append((message["type"], message.get("status")))
     assert ("ActionStatus", "InProgress") in seen
+
+
+async def test_control_endpoint(
+    sim_server: TestServer, connect: Any, session: ClientSession, simulator: Simulator
+) -> None:
+    ws = await connected(connect)
+    url = sim_server.make_url(f"/_simulator/instruments/{ONLINE}")
+    # No key needed, no latency, and not counted as a request to the API.
+    async with session.post(url, json={"measuring": False}) as response:
+        assert response.status == 200
+        assert (await response.json())["measuring"] is False
+    assert await receive(ws) == status(measuring=False)
+    assert simulator.requests == {"live": 1}
+    refusals = [
+        (url, {"colour": "red"}, 400),
+        (url, {"serial": "QT9", "name": "Other"}, 400),
+        (url, {"status": "broken"}, 400),
+        (url, ["measuring"], 400),
+        (url, "not json", 400),
+        (sim_server.make_url("/_simulator/instruments/QT9"), {"online": False}, 404),
+    ]
+    for target, body, code in refusals:
+        payload = {"data": body} if isinstance(body, str) else {"json": body}
+        async with session.post(target, **payload) as response:
+            assert response.status == code, body
+            assert "description" in await response.json()
+    assert simulator.instruments[ONLINE].name == "Site gate"
+    await round_trip(ws)
+
+
+async def test_live_period_endpoint(
+    sim_server: TestServer, connect: Any, session: ClientSession, simulator: Simulator
+) -> None:
+    ws = await connected(connect)
+    await ws.send_json({"action": "StartLiveData", "types": ["LAeq"]})
+    url = sim_server.make_url("/_simulator/live")
+    for body in ({"period": -1}, {"period": True}, {"period": "1"}, {}, [1]):
+        async with session.post(url, json=body) as response:
+            assert response.status == 400, body
+    async with session.post(url, data="{") as response:
+        assert response.status == 400
+    async with session.post(url, json={"period": 0.01}) as response:
+        assert await response.json() == {"period": 0.01}
+    assert (await receive(ws))["type"] == "LiveData"
+    # A new period while the data flows keeps the one ticker; 0 stops it.
+    ticker = simulator._live._ticker
+    simulator.set_live_period(0.02)
+    assert simulator._live._ticker is ticker
+    async with session.post(url, json={"period": 0}) as response:
+        assert await response.json() == {"period": 0.0}
+    assert simulator._live._ticker is None
+    simulator.set_live_period(0)
+    assert simulator._live._ticker is None
+
+
+async def test_live_period_before_the_app_starts(socket_enabled: None) -> None:
+    simulator = Simulator()
+    simulator.set_live_period(0.01)  # no app yet: only the period is set
+    assert simulator.live_period == 0.01
+    simulator.add_key(API_KEY)
+    simulator.add_demo_instruments(1)
+    server = TestServer(simulator.make_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+            url = server.make_url("/v1/live/QT100001")
+            async with session.ws_connect(url, headers={"X-Api-Key": API_KEY}) as ws:
+                await receive(ws)
+                await ws.send_json({"action": "StartLiveData", "types": ["LAeq"]})
+                assert (await receive(ws))["type"] == "LiveData"
+    finally:
+        await server.close()

@@ -50,9 +50,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> 
         coordinator,
         client,
         scopes,
-        session=_live_session(),
+        session_factory=_live_session,
         live_types=tuple(entry.options.get(CONF_LIVE_VALUES, DEFAULT_LIVE_VALUES)),
     )
+    entry.async_on_unload(live.async_stop)
     entry.runtime_data = MyCirrusRuntimeData(
         client=client,
         coordinator=coordinator,
@@ -110,11 +111,8 @@ def _live_session() -> aiohttp.ClientSession:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:
-    """Unload a config entry; its websockets close within about a second."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        await entry.runtime_data.live.async_stop()
-    return unloaded
+    """Unload a config entry; its websockets close within about a second after."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:

@@ -21,7 +21,6 @@ from .entity import (
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
-    supports_sic,
 )
 
 PARALLEL_UPDATES = 0
@@ -75,7 +74,7 @@ def binary_sensors(
             translation_key="sic_in_progress",
             device_class=BinarySensorDeviceClass.RUNNING,
             value_fn=lambda status: status.sic_in_progress,
-            exists_fn=supports_sic,
+            exists_fn=lambda record: record.supports_sic,
         ),
         MyCirrusBinarySensorEntityDescription(
             key="calibration_drift",

@@ -19,27 +19,32 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
     Action,
+    MyCirrusAuthenticationError,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
 )
+from .checks import running
 from .const import DOMAIN, SCOPE_ACTION
 from .coordinator import MyCirrusCoordinator
-from .data import InstrumentRecord, MyCirrusConfigEntry, MyCirrusRuntimeData
+from .data import (
+    RESULTS_FAILED,
+    InstrumentRecord,
+    MyCirrusConfigEntry,
+    MyCirrusRuntimeData,
+    result_state,
+)
 from .entity import (
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
-    supports_sic,
 )
 
-# Presses are not limited here: each instrument's actions take turns in live.py.
+# Presses are not limited here: over the live websocket each instrument's
+# actions take turns (live_link.py); over REST each request is answered alone.
 PARALLEL_UPDATES = 0
-
-# What MyCirrus answers for an action it refused.
-_REFUSED = frozenset({"failed", "error"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +69,7 @@ BUTTONS: tuple[MyCirrusButtonEntityDescription, ...] = (
         translation_key="run_sic",
         entity_category=EntityCategory.DIAGNOSTIC,
         action=Action.SIC,
-        exists_fn=supports_sic,
+        exists_fn=lambda record: record.supports_sic,
     ),
     MyCirrusButtonEntityDescription(
         key="start_calibration",
@@ -107,6 +112,9 @@ def action_errors[EntityT: MyCirrusButtonEntity, **P](
         }
         try:
             await func(self, *args, **kwargs)
+        except MyCirrusAuthenticationError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            raise _error("action_invalid_auth", placeholders) from err
         except MyCirrusPermissionError as err:
             self.runtime.scopes.lacking(SCOPE_ACTION)
             raise _error("action_forbidden", placeholders, SCOPE_ACTION) from err
@@ -160,15 +168,23 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Send the action; show an accepted calibration or SIC at once."""
         action = self.entity_description.action
-        live = self.runtime.live
-        answer = await live.async_action(self.serial, action)
-        status = (
-            answer.status
-            if answer is not None
-            else (await self.runtime.client.action(self.serial, action)).status
-        )
-        refused_detail = answer.error if answer is not None else None
-        if status is not None and status.lower() in _REFUSED:
+        if running(self.record.status, action) and action is not Action.IDENTIFY:
+            # Refused here: a second answer could not be told from the first's.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="action_running",
+                translation_placeholders={
+                    "name": self.record.name,
+                    "action": action.value,
+                },
+            )
+        answer = await self.runtime.live.async_action(self.serial, action)
+        if answer is not None:
+            status, detail = answer.status, answer.error
+        else:
+            status = (await self.runtime.client.action(self.serial, action)).status
+            detail = None
+        if result_state(status) in RESULTS_FAILED:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="action_refused",
@@ -176,7 +192,7 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
                     "name": self.record.name,
                     "serial": self.serial,
                     "action": action.value,
-                    "detail": refused_detail or status,
+                    "detail": detail or str(status),
                 },
             )
         self.runtime.scopes.granted(SCOPE_ACTION)

@@ -72,6 +72,8 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         self._api_key = ""
         self._api_url = DEFAULT_BASE_URL
         self._account: list[Instrument] = []
+        # The instrument a replacement key could not see, for the form's error.
+        self._invisible = ""
 
     @classmethod
     @callback
@@ -128,7 +130,10 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._credentials_schema(api_url=api_url), user_input
             ),
             errors=errors,
-            description_placeholders={"api_keys_url": API_KEYS_URL},
+            description_placeholders={
+                "api_keys_url": API_KEYS_URL,
+                "serial": self._invisible,
+            },
         )
 
     @staticmethod
@@ -279,6 +284,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={
                 "name": entry.title,
                 "api_keys_url": API_KEYS_URL,
+                "serial": self._invisible,
             },
         )
 
@@ -319,10 +325,10 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = flow_error(err)
             return None
         if invisible is not None:
-            return self.async_abort(
-                reason="instrument_not_visible",
-                description_placeholders={"serial": invisible},
-            )
+            # A form error, not an abort: the user may try another key.
+            errors["base"] = "instrument_not_visible"
+            self._invisible = invisible
+            return None
         return self._async_update_and_reload(
             entry, {**entry.data, CONF_API_KEY: api_key, CONF_API_URL: api_url}
         )

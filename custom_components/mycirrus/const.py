@@ -32,10 +32,13 @@ NOT_FOUND_ROUNDS: Final = 3
 # While an instrument's live connection is healthy, its REST status is only a
 # consistency check this often.
 PUSH_CHECK_INTERVAL: Final = timedelta(minutes=15)
-# After an action, how often and how long an instrument without a live
-# connection is asked whether its calibration or SIC has finished.
+# After an action, or when a pushed status says a check ended, how often and
+# how long an instrument is asked for its new result. With push, while the
+# check runs, it is asked only every CHECK_POLL_PUSHING (the push says more).
 CHECK_POLL_INTERVAL: Final = timedelta(seconds=10)
+CHECK_POLL_PUSHING: Final = timedelta(seconds=60)
 CHECK_POLL_LIMIT: Final = timedelta(minutes=15)
+CHECK_RESULT_LIMIT: Final = timedelta(minutes=2)
 
 # The live websocket.
 KEEP_ALIVE_INTERVAL: Final = 30.0
@@ -43,6 +46,9 @@ KEEP_ALIVE_INTERVAL: Final = 30.0
 LIVE_SILENCE_LIMIT: Final = 75.0
 RECONNECT_MIN: Final = 5.0
 RECONNECT_MAX: Final = 300.0
+# A connection up this long was healthy: the back-off starts over after it.
+STABLE_CONNECTION: Final = 60.0
+MAX_CONCURRENT_HANDSHAKES: Final = 10
 # Websockets per entry; instruments beyond it are polled.
 MAX_LIVE_CONNECTIONS: Final = 250
 # How long an action sent over the live websocket waits for its first answer.

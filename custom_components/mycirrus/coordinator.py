@@ -27,10 +27,9 @@ from .api import (
     MyCirrusRateLimitError,
     MyCirrusResponseError,
 )
+from .checks import EMPTY_STATUS, CheckFollower
 from .compat import UPDATE_FAILED_HAS_RETRY_AFTER, update_failed
 from .const import (
-    CHECK_POLL_INTERVAL,
-    CHECK_POLL_LIMIT,
     DOMAIN,
     ISSUE_INSTRUMENT_FORBIDDEN,
     ISSUE_INSTRUMENT_GONE,
@@ -59,15 +58,6 @@ _LOGGER = logging.getLogger(__package__)
 
 type Outcome = InstrumentStatus | Exception
 """One instrument's status, or why asking for it failed."""
-
-_NO_STATUS = InstrumentStatus(
-    online=None,
-    measuring=None,
-    calibration_in_progress=None,
-    sic_in_progress=None,
-    last_calibration=None,
-    last_sic=None,
-)
 
 
 def error_reason(err: Exception) -> str:
@@ -118,6 +108,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         self.entry_options = dict(config_entry.options)
         self.records = followed_records(config_entry)
         self.details = InstrumentDetails(self)
+        self.checks = CheckFollower(self)
         self.max_in_flight = max_in_flight
         self.last_success: datetime | None = None
         # Every polled instrument failed to answer in the last round.
@@ -125,7 +116,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         self.closed = False
         self._instrument_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self._fetching: set[str] = set()
-        self._watches: dict[str, asyncio.Task[None]] = {}
 
     # -- the polling round -------------------------------------------------
 
@@ -140,6 +130,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         """Fetch the statuses that are due, a bounded number at a time."""
         if self.is_closed():
             return self.records
+        asked_at = time.monotonic()
         try:
             self.client.limiter.check()
             await self.details.async_refresh_when_due()
@@ -170,7 +161,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             )
         self.outage = False
         for serial, outcome in outcomes.items():
-            self._async_apply(self.records[serial], outcome)
+            self._async_apply(self.records[serial], outcome, asked_at)
         async_prune_issues(
             self.hass,
             self.config_entry.entry_id,
@@ -265,11 +256,27 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
     # -- one instrument ----------------------------------------------------
 
     @callback
-    def _async_apply(self, record: InstrumentRecord, outcome: Outcome) -> None:
-        """Record one instrument's status, or why it has none."""
+    def _async_apply(
+        self, record: InstrumentRecord, outcome: Outcome, asked_at: float
+    ) -> None:
+        """Record one instrument's status, or why it has none.
+
+        ``asked_at`` is when the status was asked for: flags pushed after that
+        are newer than the answer's and stay.
+        """
         if isinstance(outcome, InstrumentStatus):
             record.polled_at = time.monotonic()
-            record.status = _keep_results_while_offline(record.status, outcome)
+            status = _keep_results_while_offline(record.status, outcome)
+            if record.pushed_at is not None and record.pushed_at > asked_at:
+                assert record.status is not None
+                status = replace(
+                    status,
+                    online=record.status.online,
+                    measuring=record.status.measuring,
+                    calibration_in_progress=record.status.calibration_in_progress,
+                    sic_in_progress=record.status.sic_in_progress,
+                )
+            record.status = status
             if record.error is not None:
                 _LOGGER.info("MyCirrus instrument %s is available again", record.serial)
                 record.error = None
@@ -302,7 +309,11 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             self.async_raise_issue(ISSUE_INSTRUMENT_FORBIDDEN, record)
 
     def is_closed(self) -> bool:
-        """Return whether the coordinator was shut down (its entry unloaded)."""
+        """Return whether the coordinator was shut down (its entry unloaded).
+
+        A method, not the attribute: the type checker would carry what it
+        learnt of ``self.closed`` across an await.
+        """
         return self.closed
 
     def is_followed(self, record: InstrumentRecord) -> bool:
@@ -357,22 +368,22 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         """Merge a pushed status into the instrument's record.
 
         The push has no calibration or SIC results: when either check ends,
-        the instrument's status is fetched at once so the new result shows.
+        the instrument's status is asked for until the new result shows.
         """
         record = self.records.get(serial)
         if record is None or self.closed:
             return
-        previous = record.status
-        record.status = (previous or _NO_STATUS).with_flags(
+        previous = record.status or EMPTY_STATUS
+        record.status = previous.with_flags(
             online=message.online,
             measuring=message.measuring,
             calibration_in_progress=message.calibration_in_progress,
             sic_in_progress=message.sic_in_progress,
         )
+        record.pushed_at = time.monotonic()
         record.last_message = message.time or dt_util.utcnow()
         self.async_update_instrument(serial)
-        if previous is not None and _check_ended(previous, record.status):
-            self.async_schedule_fetch(serial)
+        self.checks.async_pushed(record, previous)
 
     @callback
     def async_schedule_fetch(self, serial: str) -> None:
@@ -392,6 +403,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
 
     async def _async_fetch_one(self, serial: str) -> None:
         """Ask for one instrument's status and record the outcome."""
+        asked_at = time.monotonic()
         try:
             outcome: Outcome = await self.client.status(serial)
         except MyCirrusRateLimitError:
@@ -404,63 +416,21 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             outcome = err
         if self.closed or serial not in self.records:
             return
-        self._async_apply(self.records[serial], outcome)
+        self._async_apply(self.records[serial], outcome, asked_at)
         # A new result may bring entities that did not exist yet.
         self.async_update_listeners()
 
     @callback
     def async_action_accepted(self, serial: str, action: Action) -> None:
         """Show an accepted calibration or SIC at once, and follow it to its end."""
-        record = self.records.get(serial)
-        if record is None or action is Action.IDENTIFY:
-            return
-        record.status = (record.status or _NO_STATUS).with_flags(
-            calibration_in_progress=True if action is Action.CALIBRATION else None,
-            sic_in_progress=True if action is Action.SIC else None,
-        )
-        self.async_update_instrument(serial)
-        if (task := self._watches.pop(serial, None)) is not None:
-            task.cancel()
-        self._watches[serial] = self.config_entry.async_create_background_task(
-            self.hass, self._async_watch_check(record), f"{DOMAIN} check {serial}"
-        )
-
-    async def _async_watch_check(self, record: InstrumentRecord) -> None:
-        """Ask for the status of an instrument without push until its check ends.
-
-        With push, the pushed status says when the check ends.
-        """
-        deadline = time.monotonic() + CHECK_POLL_LIMIT.total_seconds()
-        try:
-            while time.monotonic() < deadline:
-                await asyncio.sleep(CHECK_POLL_INTERVAL.total_seconds())
-                if not _checking(record.status):
-                    return
-                if not record.pushing:
-                    self.async_schedule_fetch(record.serial)
-        finally:
-            self._watches.pop(record.serial, None)
+        if (record := self.records.get(serial)) is not None:
+            self.checks.async_accepted(record, action)
 
     async def async_shutdown(self) -> None:
         """Stop polling; a refresh still running afterwards changes nothing."""
         self.closed = True
-        for task in list(self._watches.values()):
-            task.cancel()
+        self.checks.cancel()
         await super().async_shutdown()
-
-
-def _checking(status: InstrumentStatus | None) -> bool:
-    return status is not None and bool(
-        status.calibration_in_progress or status.sic_in_progress
-    )
-
-
-def _check_ended(before: InstrumentStatus, after: InstrumentStatus) -> bool:
-    """Return whether a calibration or SIC went from running to not running."""
-    return bool(
-        (before.calibration_in_progress and after.calibration_in_progress is False)
-        or (before.sic_in_progress and after.sic_in_progress is False)
-    )
 
 
 def _keep_results_while_offline(

@@ -35,7 +35,7 @@ class MyCirrusRuntimeData:
 class LinkState(StrEnum):
     """Where an instrument's live websocket stands."""
 
-    IDLE = "idle"  # not wanted: offline, or not seen online yet
+    IDLE = "idle"  # not wanted: offline, not seen online yet, or over the cap
     CONNECTING = "connecting"
     CONNECTED = "connected"
     WAITING = "waiting"  # backing off before the next attempt
@@ -53,8 +53,10 @@ class InstrumentRecord:
     # Why the last status request failed (a translation key), None if it worked.
     error: str | None = None
     not_found_rounds: int = 0
-    # Monotonic time of the last status answer over REST.
+    # Monotonic times of the last status answer over REST, and of the last
+    # pushed status: a REST answer asked for before a push is older than it.
     polled_at: float | None = None
+    pushed_at: float | None = None
     link: LinkState = LinkState.IDLE
     last_message: datetime | None = None
     connects: int = 0
@@ -89,25 +91,24 @@ class InstrumentRecord:
         return kind is None or kind.lower() == "noise"
 
 
-def followed_records(entry: ConfigEntry) -> dict[str, InstrumentRecord]:
-    """Return a fresh record of each instrument the entry follows, by serial."""
-    return {
-        subentry.data[CONF_SERIAL]: InstrumentRecord(
-            serial=subentry.data[CONF_SERIAL],
-            subentry_id=subentry.subentry_id,
-            title=subentry.title,
-        )
-        for subentry in entry.subentries.values()
-        if subentry.subentry_type == SUBENTRY_TYPE_INSTRUMENT
-    }
-
-
 def followed_subentries(entry: ConfigEntry) -> dict[str, str]:
     """Return the subentry id of each instrument the entry follows, by serial."""
     return {
         subentry.data[CONF_SERIAL]: subentry.subentry_id
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_TYPE_INSTRUMENT
+    }
+
+
+def followed_records(entry: ConfigEntry) -> dict[str, InstrumentRecord]:
+    """Return a fresh record of each instrument the entry follows, by serial."""
+    return {
+        serial: InstrumentRecord(
+            serial=serial,
+            subentry_id=subentry_id,
+            title=entry.subentries[subentry_id].title,
+        )
+        for serial, subentry_id in followed_subentries(entry).items()
     }
 
 

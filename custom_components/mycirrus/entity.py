@@ -23,11 +23,6 @@ class MyCirrusEntityDescription(EntityDescription):
     exists_fn: Callable[[InstrumentRecord], bool] = lambda _record: True
 
 
-def supports_sic(record: InstrumentRecord) -> bool:
-    """Return whether an instrument can run a System Integrity Check."""
-    return record.supports_sic
-
-
 class MyCirrusEntity(Entity):
     """An entity of one followed instrument, which writes only what changed."""
 

@@ -120,11 +120,7 @@ def async_check_results(
     ):
         state = result_state(result.status) if result else None
         if result is not None and state in RESULTS_FAILED:
-            when = (
-                result.time.isoformat(sep=" ", timespec="minutes")
-                if result.time
-                else "?"
-            )
+            when = result.time.strftime("%Y-%m-%d %H:%M UTC") if result.time else "?"
             async_raise_instrument_issue(
                 hass, entry, kind, record, result=str(result.status), time=when
             )

@@ -44,6 +44,17 @@ LIVE_VALUES: Final = (
 )
 
 
+# Sound levels outside these bounds are no measurement (a "no data" sentinel
+# such as 99999, or garbage): they are dropped, and 10^(L/10) cannot overflow.
+LOWEST_LEVEL: Final = -50.0
+HIGHEST_LEVEL: Final = 250.0
+
+
+def plausible(level: float) -> bool:
+    """Return whether ``level`` (dB) can be a measured sound level."""
+    return LOWEST_LEVEL <= level <= HIGHEST_LEVEL
+
+
 class LevelKind(StrEnum):
     """How the values of one interval become the written level."""
 

@@ -1,71 +1,47 @@
 """One live websocket per followed instrument that is online.
 
 Each instrument gets a background task that connects when polling has seen the
-instrument online, hands pushed statuses to the coordinator and live levels to
-the live sensors, and reconnects with exponential back-off and full jitter.
+instrument online, serves the connection (live_link.py) and reconnects with
+exponential back-off and full jitter.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 import logging
 import random
 
 import aiohttp
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
 
 from .api import (
     Action,
     ActionStatus,
-    KeepAlive,
-    LiveConnection,
-    LiveData,
-    LiveError,
-    LiveMessage,
-    LiveStatus,
     MyCirrusClient,
-    MyCirrusConnectionError,
     MyCirrusError,
-    MyCirrusPermissionError,
     MyCirrusRateLimitError,
-    MyCirrusResponseError,
 )
 from .const import (
-    ACTION_ANSWER_TIMEOUT,
     DOMAIN,
-    KEEP_ALIVE_INTERVAL,
-    LIVE_SILENCE_LIMIT,
+    MAX_CONCURRENT_HANDSHAKES,
     MAX_LIVE_CONNECTIONS,
     RECONNECT_MAX,
     RECONNECT_MIN,
     SCOPE_LIVE,
 )
 from .coordinator import MyCirrusCoordinator
-from .data import InstrumentRecord, LinkState, MyCirrusConfigEntry
+from .data import LinkState, MyCirrusConfigEntry
+from .live_link import LiveLink
 from .scopes import KeyScopes
 
 _LOGGER = logging.getLogger(__package__)
 
 type LevelListener = Callable[[Mapping[str, float]], None]
 
-
-@dataclass(slots=True)
-class _Link:
-    """The live connection of one instrument and what it waits for."""
-
-    record: InstrumentRecord
-    wanted: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    connection: LiveConnection | None = None
-    live_requested: bool = False
-    live_flowing: bool = False
-    pending_action: tuple[str, asyncio.Future[ActionStatus]] | None = None
-    # Actions on one instrument wait their turn: answers name no request.
-    action_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+# RECONNECT_MIN * 2**6 is past RECONNECT_MAX already; no bigger power is needed.
+_MAX_DOUBLINGS = 6
 
 
 class MyCirrusLive:
@@ -79,32 +55,38 @@ class MyCirrusLive:
         client: MyCirrusClient,
         scopes: KeyScopes,
         *,
-        session: aiohttp.ClientSession,
+        session_factory: Callable[[], aiohttp.ClientSession],
         live_types: tuple[str, ...],
     ) -> None:
-        """Prepare; nothing connects before ``async_start``."""
-        self._hass = hass
-        self._entry = entry
-        self._coordinator = coordinator
-        self._client = client
-        self._scopes = scopes
-        self._session = session
+        """Prepare; nothing connects, and no session exists, before ``async_start``."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.client = client
+        self.scopes = scopes
         self.live_types = live_types
         self.random = random.Random()  # noqa: S311 - jitter, not secrets
-        self._links: dict[str, _Link] = {}
+        self.stopped = False
+        self._session_factory = session_factory
+        self._session: aiohttp.ClientSession | None = None
+        self._links: dict[str, LiveLink] = {}
         self._level_listeners: dict[str, list[LevelListener]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
-        self._stopped = False
+        # Handshakes of many instruments at set-up go a few at a time.
+        self._handshakes = asyncio.Semaphore(MAX_CONCURRENT_HANDSHAKES)
 
     @callback
     def async_start(self) -> None:
         """Connect, in the background, to every instrument polling saw online."""
-        self._unsubscribe.append(self._coordinator.async_add_listener(self._async_sync))
+        self._session = self._session_factory()
+        self._unsubscribe.append(self.coordinator.async_add_listener(self._async_sync))
         self._async_sync()
 
     async def async_stop(self) -> None:
         """Close every websocket and end every task, within about a second."""
-        self._stopped = True
+        if self.stopped:
+            return
+        self.stopped = True
         while self._unsubscribe:
             self._unsubscribe.pop()()
         tasks = [link.task for link in self._links.values() if link.task]
@@ -112,27 +94,41 @@ class MyCirrusLive:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=1.0)
-        await self._session.close()
+        if self._session is not None:
+            await self._session.close()
 
     @callback
     def _async_sync(self) -> None:
-        """Want a connection for each instrument whose status says it is online."""
-        if self._stopped:
+        """Want a connection for each instrument whose status says it is online.
+
+        At most MAX_LIVE_CONNECTIONS are wanted at once; the others are polled.
+        """
+        if self.stopped or self._session is None:
             return
-        for serial, record in self._coordinator.records.items():
-            wanted = record.status is not None and record.status.online is True
-            link = self._links.get(serial)
+        # In the entry's order, so that who is over the cap does not change.
+        online = [
+            record
+            for record in self.coordinator.records.values()
+            if record.status is not None and record.status.online is True
+        ]
+        serials = {record.serial for record in online}
+        for serial, existing in self._links.items():
+            if serial not in serials:
+                existing.wanted.clear()
+        wanted = sum(existing.wanted.is_set() for existing in self._links.values())
+        for record in online:
+            link = self._links.get(record.serial)
+            if link is not None and link.wanted.is_set():
+                continue
+            if wanted >= MAX_LIVE_CONNECTIONS:
+                break
             if link is None:
-                if not wanted or len(self._links) >= MAX_LIVE_CONNECTIONS:
-                    continue
-                link = self._links[serial] = _Link(record)
-                link.task = self._entry.async_create_background_task(
-                    self._hass, self._async_run(link), f"{DOMAIN} live {serial}"
+                link = self._links[record.serial] = LiveLink(self, record)
+                link.task = self.entry.async_create_background_task(
+                    self.hass, self._async_run(link), f"{DOMAIN} live {record.serial}"
                 )
-            if wanted:
-                link.wanted.set()
-            else:
-                link.wanted.clear()
+            link.wanted.set()
+            wanted += 1
 
     def backoff(self, attempt: int) -> float:
         """Return the wait before reconnect ``attempt`` (0 for the first).
@@ -140,192 +136,52 @@ class MyCirrusLive:
         Full jitter (a random wait up to an exponentially growing cap) keeps
         many instruments that dropped together from reconnecting in lock-step.
         """
-        cap = min(RECONNECT_MAX, RECONNECT_MIN * 2**attempt)
+        cap = min(RECONNECT_MAX, RECONNECT_MIN * 2 ** min(attempt, _MAX_DOUBLINGS))
         return max(1.0, self.random.uniform(0, cap))
 
-    async def _async_run(self, link: _Link) -> None:
+    async def _async_run(self, link: LiveLink) -> None:
+        """Connect whenever wanted; back off after every end or failure."""
         record = link.record
         attempt = 0
         while True:
-            await link.wanted.wait()
-            if self._client.limiter.paused:
-                pause = self._client.limiter.remaining()
+            if not link.wanted.is_set():
+                record.link = LinkState.IDLE
+                await link.wanted.wait()
+            limiter = self.client.limiter
+            if limiter.paused:
                 record.link = LinkState.WAITING
-                await asyncio.sleep(pause)
+                # After the pause, not all instruments at the same moment.
+                jitter = self.random.uniform(0, RECONNECT_MIN)
+                await asyncio.sleep(limiter.remaining() + jitter)
                 continue
             record.link = LinkState.CONNECTING
             try:
-                connection = await self._client.live(
-                    record.serial, session=self._session
-                )
+                async with self._handshakes:
+                    connection = await self.client.live(
+                        record.serial, session=self._session
+                    )
             except MyCirrusRateLimitError:
                 continue
             except MyCirrusError as err:
                 _LOGGER.debug("No live connection to %s: %s", record.serial, err)
+            except Exception:
+                _LOGGER.exception("Unexpected error connecting to %s", record.serial)
             else:
-                record.connects += 1
-                if await self._async_serve(link, connection):
+                if await link.async_serve(connection):
                     attempt = 0
+            if not link.wanted.is_set():
+                continue  # offline: polling says when to try again
             record.link = LinkState.WAITING
             await asyncio.sleep(self.backoff(attempt))
             attempt += 1
 
-    async def _async_serve(self, link: _Link, connection: LiveConnection) -> bool:
-        """Read messages until the websocket ends; return whether any arrived."""
-        record = link.record
-        link.connection = connection
-        record.link = LinkState.CONNECTED
-        self._coordinator.async_update_instrument(record.serial)
-        keep_alive = self._entry.async_create_background_task(
-            self._hass,
-            self._async_keep_alive(link, connection),
-            f"{DOMAIN} keep-alive {record.serial}",
-        )
-        heard = False
-        try:
-            await self._async_start_live_data(link, connection)
-            while True:
-                message = await connection.receive(max_silence=LIVE_SILENCE_LIMIT)
-                heard = True
-                record.last_message = dt_util.utcnow()
-                self._async_handle(link, message)
-        except MyCirrusConnectionError as err:
-            _LOGGER.debug("Live connection to %s ended: %s", record.serial, err)
-        finally:
-            keep_alive.cancel()
-            link.connection = None
-            link.live_requested = link.live_flowing = False
-            if link.pending_action is not None:
-                link.pending_action[1].cancel()
-                link.pending_action = None
-            record.live_values.clear()
-            record.link = LinkState.IDLE
-            await connection.close()
-            if not self._stopped:
-                self._coordinator.async_update_instrument(record.serial)
-        return heard
-
-    async def _async_start_live_data(
-        self, link: _Link, connection: LiveConnection
-    ) -> None:
-        """Ask for live levels, unless the key was seen to lack their scope."""
-        if (
-            self.live_types
-            and not link.live_requested
-            and self._scopes.may_try(SCOPE_LIVE)
-            and link.record.measures_noise
-        ):
-            link.live_requested = True
-            await connection.start_live_data(self.live_types)
-
-    async def _async_keep_alive(self, link: _Link, connection: LiveConnection) -> None:
-        """Send a keep-alive every 30 s; ask again for live levels hourly."""
-        while True:
-            await asyncio.sleep(KEEP_ALIVE_INTERVAL)
-            try:
-                await connection.keep_alive()
-                await self._async_start_live_data(link, connection)
-            except MyCirrusConnectionError:
-                return  # the reader sees the end
-
-    @callback
-    def _async_handle(self, link: _Link, message: LiveMessage) -> None:
-        serial = link.record.serial
-        if isinstance(message, LiveStatus):
-            if message.online is False:
-                link.wanted.clear()  # the server closes; polling says when it is back
-            self._coordinator.async_push_status(serial, message)
-        elif isinstance(message, LiveData):
-            link.live_flowing = True
-            self._scopes.granted(SCOPE_LIVE)
-            link.record.live_values.update(message.values)
-            for listener in list(self._level_listeners.get(serial, ())):
-                listener(message.values)
-        elif isinstance(message, ActionStatus):
-            pending = link.pending_action
-            if (
-                pending is not None
-                and not pending[1].done()
-                and (message.action or pending[0]).lower() == pending[0].lower()
-            ):
-                pending[1].set_result(message)
-        elif isinstance(message, LiveError):
-            self._async_handle_error(link, message)
-        else:
-            assert isinstance(message, KeepAlive)
-
-    @callback
-    def _async_handle_error(self, link: _Link, message: LiveError) -> None:
-        """Give an error to the action waiting for an answer, else to live data."""
-        pending = link.pending_action
-        if pending is not None and not pending[1].done():
-            pending[1].set_exception(_action_error(message))
-        elif link.live_requested and not link.live_flowing:
-            link.live_requested = False
-            if message.code == "AccessDenied":
-                if not self._scopes.missing(SCOPE_LIVE):
-                    _LOGGER.info(
-                        "The MyCirrus API key lacks the %s scope: no live levels",
-                        SCOPE_LIVE,
-                    )
-                self._scopes.lacking(SCOPE_LIVE)
-            else:
-                _LOGGER.debug(
-                    "MyCirrus refused live data for %s: %s %s",
-                    link.record.serial,
-                    message.code,
-                    message.description,
-                )
-        else:
-            _LOGGER.debug(
-                "MyCirrus live error for %s: %s %s",
-                link.record.serial,
-                message.code,
-                message.description,
-            )
-
-    def connected(self, serial: str) -> bool:
-        """Return whether the instrument's websocket is open."""
-        link = self._links.get(serial)
-        return link is not None and link.connection is not None
-
     async def async_action(self, serial: str, action: Action) -> ActionStatus | None:
-        """Send an action over the open websocket and return its first answer.
+        """Send an action over the instrument's websocket; None if none is open.
 
-        Returns None when no websocket is open (the caller uses REST). Raises
-        MyCirrusPermissionError or MyCirrusResponseError when the server
-        refuses, MyCirrusConnectionError when it does not answer. Actions on
-        one instrument go one at a time, since answers do not say which
-        request they answer.
+        See LiveLink.async_action for what it raises.
         """
         link = self._links.get(serial)
-        if link is None:
-            return None
-        async with link.action_lock:
-            # Read under the lock: the connection may have ended meanwhile.
-            if (connection := link.connection) is None:
-                return None
-            future: asyncio.Future[ActionStatus] = (
-                asyncio.get_running_loop().create_future()
-            )
-            link.pending_action = (action.value, future)
-            try:
-                await connection.send_action(action)
-                async with asyncio.timeout(ACTION_ANSWER_TIMEOUT):
-                    return await future
-            except TimeoutError as err:
-                raise MyCirrusConnectionError(
-                    f"No answer to {action.value} from {serial}"
-                ) from err
-            except asyncio.CancelledError as err:
-                task = asyncio.current_task()
-                if future.cancelled() and task is not None and not task.cancelling():
-                    raise MyCirrusConnectionError(
-                        f"The live connection to {serial} ended"
-                    ) from err
-                raise
-            finally:
-                link.pending_action = None
+        return None if link is None else await link.async_action(action)
 
     @callback
     def async_add_level_listener(
@@ -341,24 +197,19 @@ class MyCirrusLive:
 
         return remove
 
+    @callback
+    def async_dispatch_levels(self, serial: str, values: Mapping[str, float]) -> None:
+        """Hand one live level message to the instrument's live sensors."""
+        for listener in list(self._level_listeners.get(serial, ())):
+            listener(values)
+
     def live_available(self, serial: str) -> bool:
         """Return whether live levels of the instrument can be current."""
-        record = self._coordinator.records.get(serial)
+        record = self.coordinator.records.get(serial)
         return (
             record is not None
             and record.pushing
             and record.status is not None
             and record.status.online is True
-            and not self._scopes.missing(SCOPE_LIVE)
+            and not self.scopes.missing(SCOPE_LIVE)
         )
-
-
-def _action_error(message: LiveError) -> MyCirrusError:
-    text = f"MyCirrus refused the action: {message.code} {message.description or ''}"
-    if message.code == "AccessDenied":
-        return MyCirrusPermissionError(
-            text.strip(), code=message.code, description=message.description
-        )
-    return MyCirrusResponseError(
-        text.strip(), code=message.code, description=message.description
-    )

@@ -24,6 +24,7 @@ from .const import (
     DEFAULT_LIVE_VALUES,
 )
 from .levels import LIVE_VALUES
+from .scopes import ScopeState
 
 # Shown where nothing is known yet (a placeholder, not a sentence).
 _NONE = "-"
@@ -99,10 +100,11 @@ class MyCirrusOptionsFlow(OptionsFlow):
         missing: list[str] = []
         entry = self.config_entry
         if entry.state is ConfigEntryState.LOADED:
-            for scope, state in entry.runtime_data.scopes.as_dict().items():
-                if state == "granted":
+            scopes = entry.runtime_data.scopes
+            for scope in scopes.as_dict():
+                if scopes.state(scope) is ScopeState.GRANTED:
                     granted.append(scope)
-                elif state == "missing":
+                elif scopes.state(scope) is ScopeState.MISSING:
                     missing.append(scope)
         return {
             "granted": ", ".join(granted) or _NONE,

@@ -8,6 +8,7 @@ not forget the pause, and its end is saved so that a restart does not either.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import hashlib
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -32,6 +33,7 @@ class _Limiters:
     def __init__(self, hass: HomeAssistant) -> None:
         self.store: Store[_Saved] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self.saved: _Saved | None = None
+        # The limiter of each entry, with a fingerprint of the key it belongs to.
         self.by_entry: dict[str, tuple[str, RateLimiter]] = {}
 
 
@@ -45,9 +47,9 @@ async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimi
         limiters = hass.data[DATA_LIMITERS] = _Limiters(hass)
     if limiters.saved is None:
         limiters.saved = await limiters.store.async_load() or {}
-    api_key: str = entry.data[CONF_API_KEY]
+    key = hashlib.sha256(str(entry.data[CONF_API_KEY]).encode()).hexdigest()
     known = limiters.by_entry.get(entry.entry_id)
-    if known is not None and known[0] == api_key:
+    if known is not None and known[0] == key:
         return known[1]
 
     limiter = RateLimiter(on_pause=lambda seconds: _save(limiters, entry, seconds))
@@ -57,7 +59,7 @@ async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimi
     elif limiters.saved.pop(entry.entry_id, None) is not None:
         # A new key has a limit of its own: the old key's pause is dropped.
         _schedule_save(limiters)
-    limiters.by_entry[entry.entry_id] = (api_key, limiter)
+    limiters.by_entry[entry.entry_id] = (key, limiter)
     return limiter
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,24 +10,14 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfDataRate,
-    UnitOfElectricPotential,
-    UnitOfInformation,
-    UnitOfSoundPressure,
-    UnitOfTemperature,
-)
+from homeassistant.const import EntityCategory, UnitOfSoundPressure
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
-from homeassistant.util import dt as dt_util
 
-from .api import InstrumentStatus, MonitorHealth
+from .api import InstrumentStatus
 from .const import (
     CONF_LIVE_INTERVAL,
     CONF_LIVE_VALUES,
@@ -36,27 +26,25 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import MyCirrusCoordinator
-from .data import (
-    RESULT_OPTIONS,
-    InstrumentRecord,
-    MyCirrusConfigEntry,
-    MyCirrusRuntimeData,
-    result_state,
-)
+from .data import RESULT_OPTIONS, InstrumentRecord, MyCirrusConfigEntry, result_state
 from .entity import (
-    MyCirrusEntity,
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
-    supports_sic,
 )
-from .health import MyCirrusHealthCoordinator
-from .levels import LevelWindow, level_kind, translation_key
+from .health_sensor import (
+    HEALTH_SENSORS,
+    MyCirrusHealthSensorEntity,
+    MyCirrusHealthSensorEntityDescription,
+)
+from .levels import LIVE_VALUES
+from .live_sensor import (
+    MyCirrusLiveSensorEntity,
+    MyCirrusLiveSensorEntityDescription,
+    live_sensor,
+)
 
 PARALLEL_UPDATES = 0
-
-# uptime is read a little later each time: a boot time this close is the same.
-BOOT_TOLERANCE = timedelta(minutes=1)
 
 type SensorValue = float | str | datetime | None
 
@@ -68,24 +56,6 @@ class MyCirrusSensorEntityDescription(
     """Describes a sensor of an instrument's status."""
 
     value_fn: Callable[[InstrumentStatus], SensorValue]
-
-
-@dataclass(frozen=True, kw_only=True)
-class MyCirrusHealthSensorEntityDescription(
-    SensorEntityDescription, MyCirrusEntityDescription
-):
-    """Describes a sensor of an instrument's own health."""
-
-    value_fn: Callable[[MonitorHealth], float | datetime | None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class MyCirrusLiveSensorEntityDescription(
-    SensorEntityDescription, MyCirrusEntityDescription
-):
-    """Describes a live noise level; ``key`` is the value's name in lower case."""
-
-    value_name: str
 
 
 def _tone(
@@ -143,7 +113,7 @@ SENSORS: tuple[MyCirrusSensorEntityDescription, ...] = (
         translation_key="last_sic",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda s: s.last_sic.time if s.last_sic else None,
-        exists_fn=supports_sic,
+        exists_fn=lambda record: record.supports_sic,
     ),
     MyCirrusSensorEntityDescription(
         key="last_sic_result",
@@ -151,116 +121,12 @@ SENSORS: tuple[MyCirrusSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=RESULT_OPTIONS,
         value_fn=lambda s: result_state(s.last_sic.status) if s.last_sic else None,
-        exists_fn=supports_sic,
+        exists_fn=lambda record: record.supports_sic,
     ),
     _tone("sic_tone_500hz", lambda s: s.last_sic.tone_500hz if s.last_sic else None),
     _tone("sic_tone_1khz", lambda s: s.last_sic.tone_1khz if s.last_sic else None),
     _tone("sic_tone_8khz", lambda s: s.last_sic.tone_8khz if s.last_sic else None),
 )
-
-
-def _boot(health: MonitorHealth) -> datetime | None:
-    if health.uptime is None:
-        return None
-    return (dt_util.utcnow() - timedelta(seconds=health.uptime)).replace(microsecond=0)
-
-
-HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
-    MyCirrusHealthSensorEntityDescription(
-        key="cpu",
-        translation_key="cpu",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda h: h.cpu,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="memory",
-        translation_key="memory",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda h: h.memory,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="disk",
-        translation_key="disk",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.disk,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="temperature",
-        device_class=SensorDeviceClass.TEMPERATURE,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.temperature,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.voltage,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="network",
-        translation_key="network",
-        device_class=SensorDeviceClass.DATA_RATE,
-        native_unit_of_measurement=UnitOfDataRate.KILOBITS_PER_SECOND,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda h: h.network,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="sim_usage",
-        translation_key="sim_usage",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.MEGABYTES,
-        # The usage restarts with each billing period.
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        suggested_display_precision=1,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.sim_usage,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="sim_quota",
-        translation_key="sim_quota",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.MEGABYTES,
-        suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.sim_quota,
-    ),
-    MyCirrusHealthSensorEntityDescription(
-        key="last_boot",
-        translation_key="last_boot",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_boot,
-    ),
-)
-
-
-def live_sensor(name: str) -> MyCirrusLiveSensorEntityDescription:
-    """Return the description of the live level called ``name`` (e.g. LAeq)."""
-    return MyCirrusLiveSensorEntityDescription(
-        key=name.lower(),
-        translation_key=translation_key(name),
-        device_class=SensorDeviceClass.SOUND_PRESSURE,
-        native_unit_of_measurement=UnitOfSoundPressure.DECIBEL,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_name=name,
-        exists_fn=lambda record: record.measures_noise,
-    )
 
 
 async def async_setup_entry(
@@ -306,6 +172,7 @@ async def async_setup_entry(
         exists=health_exists,
     )
     names = entry.options.get(CONF_LIVE_VALUES, DEFAULT_LIVE_VALUES)
+    _async_remove_unchosen_levels(hass, entry, names)
     async_add_instrument_entities(
         entry, async_add_entities, [live_sensor(n) for n in names], live_factory
     )
@@ -327,6 +194,21 @@ async def async_setup_entry(
             cancel_on_shutdown=True,
         )
     )
+
+
+def _async_remove_unchosen_levels(
+    hass: HomeAssistant, entry: MyCirrusConfigEntry, names: list[str]
+) -> None:
+    """Remove the live level sensors the options no longer choose.
+
+    Otherwise they would stay in the registry as "no longer provided".
+    """
+    unchosen = {name.lower() for name in LIVE_VALUES} - {n.lower() for n in names}
+    registry = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        _, _, key = registered.unique_id.partition("_")
+        if registered.domain == "sensor" and key in unchosen:
+            registry.async_remove(registered.entity_id)
 
 
 class MyCirrusSensorEntity(MyCirrusStatusEntity, SensorEntity):
@@ -352,112 +234,3 @@ class MyCirrusSensorEntity(MyCirrusStatusEntity, SensorEntity):
     def state_key(self) -> Hashable:
         """Return what the written state depends on."""
         return (self.available, self.native_value)
-
-
-class MyCirrusHealthSensorEntity(
-    MyCirrusEntity, CoordinatorEntity[MyCirrusHealthCoordinator], SensorEntity
-):
-    """A sensor of an instrument's own health."""
-
-    entity_description: MyCirrusHealthSensorEntityDescription
-
-    def __init__(
-        self,
-        coordinator: MyCirrusHealthCoordinator,
-        record: InstrumentRecord,
-        description: MyCirrusHealthSensorEntityDescription,
-    ) -> None:
-        """Initialise the sensor with the health last reported."""
-        super().__init__(record, description)
-        CoordinatorEntity.__init__(self, coordinator)
-        self._attr_native_value = None
-        self._read()
-
-    @property
-    def available(self) -> bool:
-        """Return whether MyCirrus reported the instrument's health last time."""
-        return super().available and self.serial in (self.coordinator.data or {})
-
-    def _read(self) -> None:
-        reported = (self.coordinator.data or {}).get(self.serial)
-        value = self.entity_description.value_fn(reported) if reported else None
-        previous = self._attr_native_value
-        if (
-            isinstance(value, datetime)
-            and isinstance(previous, datetime)
-            and abs(value - previous) < BOOT_TOLERANCE
-        ):
-            return
-        self._attr_native_value = value
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._read()
-        self.async_write_if_changed()
-
-    def state_key(self) -> Hashable:
-        """Return what the written state depends on."""
-        return (self.available, self._attr_native_value)
-
-
-class MyCirrusLiveSensorEntity(MyCirrusEntity, SensorEntity):
-    """A live noise level, written at most once per interval."""
-
-    entity_description: MyCirrusLiveSensorEntityDescription
-
-    def __init__(
-        self,
-        runtime: MyCirrusRuntimeData,
-        record: InstrumentRecord,
-        description: MyCirrusLiveSensorEntityDescription,
-        registry: set[MyCirrusLiveSensorEntity],
-    ) -> None:
-        """Initialise the sensor with no level yet."""
-        super().__init__(record, description)
-        self._runtime = runtime
-        self._registry = registry
-        self._window = LevelWindow(level_kind(description.value_name))
-        self._attr_native_value = None
-
-    @property
-    def available(self) -> bool:
-        """Return whether the instrument's live levels can be current."""
-        return self._runtime.live.live_available(self.serial)
-
-    async def async_added_to_hass(self) -> None:
-        """Listen to the instrument's live levels and its connection."""
-        await super().async_added_to_hass()
-        self._registry.add(self)
-        self.async_on_remove(lambda: self._registry.discard(self))
-        self.async_on_remove(
-            self._runtime.live.async_add_level_listener(self.serial, self._take)
-        )
-        self.async_on_remove(
-            self._runtime.coordinator.async_add_instrument_listener(
-                self.serial, self._connection_changed
-            )
-        )
-
-    @callback
-    def _take(self, values: Mapping[str, float]) -> None:
-        if (level := values.get(self.entity_description.value_name)) is not None:
-            self._window.add(level)
-
-    @callback
-    def _connection_changed(self) -> None:
-        """Show no stale level: an instrument offline or cut off has none."""
-        if not self.available:
-            self._window.clear()
-            self._attr_native_value = None
-        self.async_write_if_changed()
-
-    @callback
-    def async_write_interval(self) -> None:
-        """Write the level of the interval that ended, if any value came."""
-        if (level := self._window.take()) is not None:
-            self._attr_native_value = round(level, 1)
-        self.async_write_if_changed()
-
-    def state_key(self) -> Hashable:
-        """Return what the written state depends on."""
-        return (self.available, self._attr_native_value)

@@ -15,7 +15,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
 )
 
-from .api import Instrument, MyCirrusError
+from .api import Instrument
 from .compat import vol
 from .const import CONF_SERIAL
 from .data import MyCirrusConfigEntry
@@ -45,7 +45,7 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
         if self._account is None:
             try:
                 self._account = await client.instruments()
-            except MyCirrusError as err:
+            except Exception as err:  # noqa: BLE001 - every failure aborts, in words
                 return self.async_abort(reason=flow_error(err))
         errors: dict[str, str] = {}
         placeholders = {"serial": ""}

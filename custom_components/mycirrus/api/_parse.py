@@ -41,16 +41,14 @@ def as_float(value: Any) -> float | None:
     """Return a finite number (or a numeric string) as a float, else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, int | float):
+    if not isinstance(value, str | int | float):
+        return None
+    try:
         number = float(value)
-        # NaN and infinities are not values a dashboard can show.
-        return number if number - number == 0 else None
-    return None
+    except (ValueError, OverflowError):  # text, or an integer of 400 digits
+        return None
+    # NaN and infinities are not values a dashboard can show.
+    return number if number - number == 0 else None
 
 
 def as_str(value: Any) -> str | None:
@@ -71,8 +69,8 @@ def as_datetime(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before year 1
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)

@@ -11,7 +11,6 @@ import json
 import logging
 import math
 import re
-import socket
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -46,6 +45,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_BASE_URL: Final = "https://api.mycirrus.cloud/v1"
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0
 API_KEY_HEADER: Final = "X-Api-Key"
+# A Retry-After beyond a week is not a rate limit but a broken header.
+MAX_RETRY_AFTER: Final = 7 * 24 * 3600.0
 
 _SERIAL_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
@@ -238,7 +239,7 @@ class MyCirrusClient:
             raise MyCirrusConnectionError(
                 f"Timed out after {self.request_timeout:g} s waiting for MyCirrus"
             ) from err
-        except (aiohttp.ClientError, socket.gaierror, OSError) as err:
+        except (aiohttp.ClientError, OSError) as err:
             raise MyCirrusConnectionError(
                 f"Could not reach MyCirrus ({type(err).__name__})"
             ) from err
@@ -304,20 +305,24 @@ def _error_body(text: str) -> tuple[str | None, str | None]:
 
 
 def _parse_retry_after(value: str | None) -> float | None:
-    """Return the delay a Retry-After header asks for, in seconds."""
+    """Return the delay a Retry-After header asks for, in seconds.
+
+    None where it says nothing usable: not a number or an HTTP date, or longer
+    than MAX_RETRY_AFTER, which no rate limit means (and no clock can add).
+    """
     if not value:
         return None
     value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if not math.isfinite(seconds) or seconds > MAX_RETRY_AFTER:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, seconds)

@@ -74,7 +74,7 @@ def parse_message(text: str) -> LiveMessage | None:
     """Return the message a text frame carries, or None if it carries none."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         return None
     if not isinstance(data, Mapping):
         return None

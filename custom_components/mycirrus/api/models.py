@@ -87,11 +87,15 @@ class InstrumentStatus:
             calibration_in_progress=as_bool(fields.get("calibrationInProgress")),
             sic_in_progress=as_bool(fields.get("sicInProgress")),
             last_calibration=(
-                CalibrationResult.from_dict(calibration)
+                _something(CalibrationResult.from_dict(calibration))
                 if isinstance(calibration, Mapping)
                 else None
             ),
-            last_sic=SicResult.from_dict(sic) if isinstance(sic, Mapping) else None,
+            last_sic=(
+                _something(SicResult.from_dict(sic))
+                if isinstance(sic, Mapping)
+                else None
+            ),
         )
 
     def with_flags(
@@ -116,6 +120,13 @@ class InstrumentStatus:
                 self.sic_in_progress if sic_in_progress is None else sic_in_progress
             ),
         )
+
+
+def _something[ResultT: CalibrationResult | SicResult](
+    result: ResultT,
+) -> ResultT | None:
+    """Return the result, or None where no field of it was usable (``{}``)."""
+    return None if all(getattr(result, f) is None for f in result.__slots__) else result
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

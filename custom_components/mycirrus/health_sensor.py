@@ -1,0 +1,178 @@
+"""Monitor health sensors: what /data/monitor/current reports of an instrument."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfDataRate,
+    UnitOfElectricPotential,
+    UnitOfInformation,
+    UnitOfTemperature,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from .api import MonitorHealth
+from .data import InstrumentRecord
+from .entity import MyCirrusEntity, MyCirrusEntityDescription
+from .health import MyCirrusHealthCoordinator
+
+# uptime is read a little later each time: a boot time this close is the same.
+BOOT_TOLERANCE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MyCirrusHealthSensorEntityDescription(
+    SensorEntityDescription, MyCirrusEntityDescription
+):
+    """Describes a sensor of an instrument's own health."""
+
+    value_fn: Callable[[MonitorHealth], float | datetime | None]
+
+
+def _boot(health: MonitorHealth) -> datetime | None:
+    if health.uptime is None:
+        return None
+    return (dt_util.utcnow() - timedelta(seconds=health.uptime)).replace(microsecond=0)
+
+
+HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
+    MyCirrusHealthSensorEntityDescription(
+        key="cpu",
+        translation_key="cpu",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda h: h.cpu,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="memory",
+        translation_key="memory",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda h: h.memory,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="disk",
+        translation_key="disk",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda h: h.disk,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda h: h.temperature,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda h: h.voltage,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="network",
+        translation_key="network",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.KILOBITS_PER_SECOND,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda h: h.network,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="sim_usage",
+        translation_key="sim_usage",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.MEGABYTES,
+        # The usage restarts with each billing period.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda h: h.sim_usage,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="sim_quota",
+        translation_key="sim_quota",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.MEGABYTES,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda h: h.sim_quota,
+    ),
+    MyCirrusHealthSensorEntityDescription(
+        key="last_boot",
+        translation_key="last_boot",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_boot,
+    ),
+)
+
+
+class MyCirrusHealthSensorEntity(
+    MyCirrusEntity, CoordinatorEntity[MyCirrusHealthCoordinator], SensorEntity
+):
+    """A sensor of an instrument's own health."""
+
+    entity_description: MyCirrusHealthSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MyCirrusHealthCoordinator,
+        record: InstrumentRecord,
+        description: MyCirrusHealthSensorEntityDescription,
+    ) -> None:
+        """Initialise the sensor with the health last reported."""
+        super().__init__(record, description)
+        CoordinatorEntity.__init__(self, coordinator)
+        self._attr_native_value = None
+        self._read()
+
+    @property
+    def available(self) -> bool:
+        """Return whether MyCirrus reported the instrument's health last time."""
+        return super().available and self.serial in (self.coordinator.data or {})
+
+    def _read(self) -> None:
+        reported = (self.coordinator.data or {}).get(self.serial)
+        value = self.entity_description.value_fn(reported) if reported else None
+        previous = self._attr_native_value
+        if (
+            isinstance(value, datetime)
+            and isinstance(previous, datetime)
+            and abs(value - previous) < BOOT_TOLERANCE
+        ):
+            return
+        self._attr_native_value = value
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read()
+        self.async_write_if_changed()
+
+    def state_key(self) -> Hashable:
+        """Return what the written state depends on."""
+        return (self.available, self._attr_native_value)

@@ -1,0 +1,286 @@
+"""Push where it could go wrong: bugs, lagging answers, flapping sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mycirrus.api import LiveError, MyCirrusPermissionError
+from custom_components.mycirrus.data import InstrumentRecord, LinkState
+from custom_components.mycirrus.live_link import LiveLink
+from custom_components.mycirrus.scopes import KeyScopes
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from simulator import Simulator
+
+from .conftest import CALIBRATING, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
+from .helpers import async_advance, async_settle, async_wait_pushing, until
+
+PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
+
+
+async def set_up_pushing(set_up: SetUp) -> MockConfigEntry:
+    entry = await set_up()
+    await async_wait_pushing(entry, *PUSHING)
+    return entry
+
+
+async def test_a_bug_ends_the_connection_not_the_push(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    live = entry.runtime_data.live
+
+    def boom(_values: Any) -> None:
+        raise RuntimeError("a bug")
+
+    live.async_add_level_listener(ONLINE, boom)
+    await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
+    simulator.send_live_data(ONLINE, {"LAeq": 50.0})
+    records = entry.runtime_data.coordinator.records
+    await until(lambda: not records[ONLINE].pushing, "the connection to end")
+    assert "Unexpected error in the live connection of QT100001" in caplog.text
+    for _ in range(5):
+        await async_advance(hass, freezer, 1)
+    await async_wait_pushing(entry, ONLINE)
+    assert simulator.ws_connects[ONLINE] == 2
+
+
+async def test_implausible_levels_are_dropped(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
+    records = entry.runtime_data.coordinator.records
+    # A "no data" sentinel would overflow the energetic mean.
+    simulator.send_live_data(ONLINE, {"LAeq": 99999.0, "LAF": 1e308, "LCPeak": 88.0})
+    await until(lambda: records[ONLINE].live_values.get("LCPeak") == 88.0, "data")
+    await async_advance(hass, freezer, 5)
+    assert records[ONLINE].pushing
+    assert hass.states.get("sensor.site_gate_laeq").state == "unknown"
+    assert hass.states.get("sensor.site_gate_lcpeak").state == "88.0"
+
+
+async def test_backoff_is_bounded_for_ever(hass: HomeAssistant, set_up: SetUp) -> None:
+    entry = await set_up_pushing(set_up)
+    live = entry.runtime_data.live
+    live.random = SimpleNamespace(uniform=lambda low, high: high)  # type: ignore[assignment]
+    assert live.backoff(5000) == 300
+
+
+async def test_a_socket_that_drops_at_once_backs_off_more(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only a connection that lasted a minute resets the back-off."""
+    entry = await set_up_pushing(set_up)
+    live = entry.runtime_data.live
+    waits: list[float] = []
+
+    def upper(low: float, high: float) -> float:
+        waits.append(high)
+        return high
+
+    live.random = SimpleNamespace(uniform=upper)  # type: ignore[assignment]
+    for count, expected in enumerate((5, 10, 20), start=1):
+        simulator.drop_connections(ONLINE)
+        await until(lambda n=count: len(waits) == n, "the back-off")
+        assert waits[-1] == expected
+        await async_advance(hass, freezer, expected)
+        await async_wait_pushing(entry, ONLINE)
+    # A connection that stays up a minute starts over.
+    await async_advance(hass, freezer, 61)
+    simulator.drop_connections(ONLINE)
+    await until(lambda: len(waits) == 4, "the back-off")
+    assert waits[-1] == 5
+
+
+async def test_pushed_flags_win_over_an_older_rest_answer(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    coordinator = entry.runtime_data.coordinator
+    # An answer that left MyCirrus's REST side before the change below.
+    lagging = dict(simulator.instruments[ONLINE].status())
+    release = simulator.hold(serial=ONLINE, endpoint="status")
+    simulator.add_fault("raw", serial=ONLINE, endpoint="status", body=lagging)
+    coordinator.async_schedule_fetch(ONLINE)
+    held = simulator.status_requests[ONLINE] + 1
+    await until(lambda: simulator.status_requests[ONLINE] == held, "the request")
+    simulator.update(ONLINE, measuring=False)
+    await until(
+        lambda: hass.states.get("binary_sensor.site_gate_measuring").state == "off",
+        "the push",
+    )
+    release.set()
+    await async_settle(hass)
+    assert hass.states.get("binary_sensor.site_gate_measuring").state == "off"
+
+
+async def test_result_fetched_until_rest_has_it(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    old = dict(simulator.instruments[ONLINE].status())
+    simulator.start_action(ONLINE, "SIC")
+    sic = "binary_sensor.site_gate_sic_in_progress"
+    await until(lambda: hass.states.get(sic).state == "on", "the SIC to start")
+    # MyCirrus's REST view lags: the first answer still has the old result.
+    simulator.add_fault(
+        "raw",
+        serial=ONLINE,
+        endpoint="status",
+        count=1,
+        body={**old, "sicInProgress": False},
+    )
+    freezer.tick(simulator.sic_duration)
+    simulator.advance()
+    await until(lambda: hass.states.get(sic).state == "off", "the SIC to end")
+    await async_settle(hass)
+    before = simulator.status_requests[ONLINE]
+    last_sic = "sensor.site_gate_last_sic"
+    assert hass.states.get(last_sic).state == "2026-11-24T03:00:00+00:00"
+    await async_advance(hass, freezer, 10)
+    assert simulator.status_requests[ONLINE] == before + 1
+    assert hass.states.get(last_sic).state != "2026-11-24T03:00:00+00:00"
+    # Then it stops asking.
+    await async_advance(hass, freezer, 10)
+    assert simulator.status_requests[ONLINE] == before + 1
+    assert entry.runtime_data.coordinator.records[ONLINE].pushing
+
+
+async def test_a_check_already_running_is_not_started_again(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    await set_up_pushing(set_up)
+    simulator.start_action(ONLINE, "SIC")
+    sic = "binary_sensor.site_gate_sic_in_progress"
+    await until(lambda: hass.states.get(sic).state == "on", "the SIC to start")
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": "button.site_gate_run_sic"}, blocking=True
+        )
+    assert raised.value.translation_key == "action_running"
+    assert simulator.ws_received["SIC"] == 0
+    # Identify is not held back by a running check.
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.site_gate_identify"}, blocking=True
+    )
+    assert simulator.ws_received["Identify"] == 1
+
+
+async def test_actions_wait_out_the_keys_pause(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up_pushing(set_up)
+    entry.runtime_data.client.limiter.pause(600)
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": "button.site_gate_identify"}, blocking=True
+        )
+    assert raised.value.translation_key == "action_rate_limited"
+    assert simulator.ws_received["Identify"] == 0
+
+
+@pytest.mark.usefixtures("polling_only")
+async def test_refused_key_on_a_press_asks_for_a_new_one(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    await set_up()
+    simulator.add_fault("raw", endpoint="action", status=401, body={"error": "x"})
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": "button.site_gate_identify"}, blocking=True
+        )
+    assert raised.value.translation_key == "action_invalid_auth"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler("mycirrus")
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_live_errors_go_to_the_request_they_answer() -> None:
+    """Errors name no request: one about live data is not an action's."""
+    scopes = KeyScopes()
+    live = SimpleNamespace(scopes=scopes)
+    record = InstrumentRecord(serial=ONLINE, subentry_id="x", title="Site gate")
+    link = LiveLink(live, record)  # type: ignore[arg-type]
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    link.pending = ("Identify", future)
+    link.live_requested = True
+    link._async_handle_error(
+        LiveError(
+            time=None,
+            code="AccessDenied",
+            description="The API key lacks the data.live:read scope",
+        )
+    )
+    assert scopes.missing("data.live:read")
+    assert not future.done()
+    link._async_handle_error(
+        LiveError(time=None, code="AccessDenied", description="No action scope")
+    )
+    assert isinstance(future.exception(), MyCirrusPermissionError)
+    # Neither an action nor live data waits: it is only logged.
+    link.pending = None
+    link._async_handle_error(LiveError(time=None, code="X", description=None))
+
+
+async def test_live_session_closed_when_set_up_fails_late(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    sessions: list[Any] = []
+    from custom_components import mycirrus  # noqa: PLC0415
+
+    original = mycirrus._live_session
+
+    def recording() -> Any:
+        sessions.append(session := original())
+        return session
+
+    with (
+        patch.object(mycirrus, "_live_session", recording),
+        patch.object(
+            hass.config_entries,
+            "async_forward_entry_setups",
+            side_effect=RuntimeError("platforms failed"),
+        ),
+    ):
+        entry = await set_up()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    # The live session is made only once the platforms are set up: none leaks.
+    assert sessions == []
+
+
+async def test_connection_state_idle_while_offline_after_a_drop(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    records = entry.runtime_data.coordinator.records
+    simulator.update(NO_SIC, online=False)
+    await until(lambda: records[NO_SIC].link is LinkState.IDLE, "idle")
+    assert hass.states.get("sensor.loading_bay_laeq").state == STATE_UNAVAILABLE
