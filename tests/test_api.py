@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import socket
+from typing import Any
+from unittest.mock import patch
 
 from aiohttp import ClientSession
 import pytest
@@ -411,3 +413,69 @@ async def test_empty_body(client: MyCirrusClient, simulator: Simulator) -> None:
 async def test_unknown_endpoint(client: MyCirrusClient) -> None:
     with pytest.raises(MyCirrusNotFoundError):
         await client._request("unknown", "GET", "/control/unknown")
+
+
+class FakeResponse:
+    """An answer with a given status, headers and raw body."""
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.status = status
+        self.headers = headers
+        self._body = body
+
+    async def read(self) -> bytes:
+        return self._body
+
+    async def __aenter__(self) -> FakeResponse:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+class FakeSession:
+    """Records what each request sent, and answers with one canned response."""
+
+    def __init__(self, response: FakeResponse) -> None:
+        self.response = response
+        self.sent: list[dict[str, Any]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> FakeResponse:
+        self.sent.append({"method": method, "url": url, **kwargs})
+        return self.response
+
+
+async def test_request_headers_ask_for_json() -> None:
+    session = FakeSession(FakeResponse(200, b"[]", {}))
+    client = MyCirrusClient(session, API_KEY)  # type: ignore[arg-type]
+    assert await client.instruments() == []
+    (sent,) = session.sent
+    assert sent["headers"] == {"X-Api-Key": API_KEY, "Accept": "application/json"}
+    assert sent["url"] == "https://api.mycirrus.cloud/v1/control/instruments"
+
+
+async def test_error_body_that_is_not_utf8() -> None:
+    session = FakeSession(FakeResponse(500, b'{"error": "Bad\xff"}', {}))
+    client = MyCirrusClient(session, API_KEY)  # type: ignore[arg-type]
+    with pytest.raises(MyCirrusResponseError, match="HTTP 500"):
+        await client.status(ONLINE)
+
+
+async def test_live_during_a_pause_is_not_attempted(
+    client: MyCirrusClient, simulator: Simulator
+) -> None:
+    client.limiter.pause(300)
+    with pytest.raises(MyCirrusRateLimitError) as raised:
+        await client.live(ONLINE)
+    assert not raised.value.sent
+    assert simulator.ws_connects == {}
+    assert client.request_counts["live"] == 0
+
+
+def test_retry_after_http_date_with_an_offset() -> None:
+    # 10:00 at +01:00 is 09:00 UTC: an hour from 08:00 UTC, not two.
+    with patch(
+        "custom_components.mycirrus.api.client.datetime", wraps=datetime
+    ) as clock:
+        clock.now.return_value = datetime(2026, 11, 24, 8, tzinfo=UTC)
+        assert _parse_retry_after("Tue, 24 Nov 2026 10:00:00 +0100") == 3600

@@ -95,3 +95,19 @@ def test_the_default_clock_is_monotonic(monkeypatch: pytest.MonkeyPatch) -> None
     limiter = RateLimiter()
     assert limiter.pause(60) == 60
     assert limiter.remaining() == 30
+
+
+def test_less_than_a_second_left_is_no_pause(clock: Clock) -> None:
+    """Schedulers are not sub-second exact: a second left still pauses."""
+    limiter = RateLimiter(clock=clock)
+    limiter.pause(60)
+    clock.now += 59
+    assert limiter.remaining() == 1
+    assert limiter.paused
+    with pytest.raises(MyCirrusRateLimitError):
+        limiter.check()
+    clock.now += 0.5
+    assert not limiter.paused
+    limiter.check()
+    limiter.restore(0.5)
+    assert limiter.remaining() == 0.5

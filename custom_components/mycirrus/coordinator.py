@@ -127,12 +127,13 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             raise self._round_error(err) from err
 
     async def _async_update_data(self) -> dict[str, InstrumentRecord]:
-        """Fetch the statuses that are due, a bounded number at a time."""
-        if self.is_closed():
-            return self.records
+        """Fetch the statuses that are due, a bounded number at a time.
+
+        During the key's rate-limit pause the client sends nothing and raises;
+        Home Assistant itself calls no refresh of a shut-down coordinator.
+        """
         asked_at = time.monotonic()
         try:
-            self.client.limiter.check()
             await self.details.async_refresh_when_due()
             outcomes = await self._async_fetch_statuses(self._due())
             if self._all_forbidden(outcomes):
@@ -167,7 +168,8 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             self.config_entry.entry_id,
             set(followed_subentries(self.config_entry)),
         )
-        self.client.limiter.accepted()
+        if outcomes:  # MyCirrus answered a round without a 429
+            self.client.limiter.accepted()
         self.last_success = dt_util.utcnow()
         self.update_interval = UPDATE_INTERVAL
         return self.records

@@ -172,19 +172,19 @@ class MyCirrusClient:
         ``session`` may differ from the REST session: each open websocket holds
         a connection for as long as it lives.
         """
-        url = URL(self.base_url)
-        url = url.with_scheme("wss" if url.scheme == "https" else "ws")
-        url = URL(f"{url}/live/{quote(validate_serial(serial), safe='')}", encoded=True)
+        base = URL(self.base_url)
+        scheme = "wss" if base.scheme == "https" else "ws"
+        url = f"{base.with_scheme(scheme)}/live/{_serial_path(serial)}"
         self.limiter.check()
         self.request_counts["live"] += 1
         try:
             async with asyncio.timeout(self.request_timeout):
                 websocket = await (session or self._session).ws_connect(
-                    url, headers={API_KEY_HEADER: self.__api_key}, autoping=True
+                    url, headers={API_KEY_HEADER: self.__api_key}
                 )
         except aiohttp.WSServerHandshakeError as err:
             retry_after = err.headers.get("Retry-After") if err.headers else None
-            raise self._error(err.status, "", retry_after, websocket=True) from err
+            raise self._error(err.status, None, retry_after, websocket=True) from err
         except TimeoutError as err:
             raise MyCirrusConnectionError(
                 f"Timed out after {self.request_timeout:g} s opening the live websocket"
@@ -261,7 +261,7 @@ class MyCirrusClient:
     def _error(
         self,
         status: int,
-        text: str,
+        text: str | None,
         retry_after: str | None,
         *,
         websocket: bool = False,
@@ -290,12 +290,19 @@ class MyCirrusClient:
         return error_class(message, code=code, description=description)
 
 
+def _serial_path(serial: str) -> str:
+    """Return a serial as a path segment, once it is known to be well formed."""
+    return quote(validate_serial(serial), safe="")
+
+
 def _instrument_path(serial: str) -> str:
-    return f"/control/instruments/{quote(validate_serial(serial), safe='')}"
+    return f"/control/instruments/{_serial_path(serial)}"
 
 
-def _error_body(text: str) -> tuple[str | None, str | None]:
+def _error_body(text: str | None) -> tuple[str | None, str | None]:
     """Return the API's error code and description, where the body has them."""
+    if text is None:
+        return None, None
     try:
         body = json.loads(text)
     except ValueError:

@@ -84,9 +84,11 @@ class RateLimiter:
         return remaining
 
     def restore(self, seconds: float) -> None:
-        """Resume a pause that outlived a restart, without notifying."""
-        if seconds > 0:
-            self._until = max(self._until, self._clock() + seconds)
+        """Resume a pause that outlived a restart, without notifying.
+
+        A pause never shortens: restoring 0 (or less) changes nothing.
+        """
+        self._until = max(self._until, self._clock() + seconds)
 
     def accepted(self) -> None:
         """Note that a whole round was answered without a 429.
