@@ -89,6 +89,10 @@ TARGETS: dict[str, list[str]] = {
     ],
 }
 
+# A line whose mutants cannot be told from the original, with the reason said
+# beside it in the code, e.g. `return self.records  # pragma: no mutate (...)`.
+PRAGMA = "pragma: no mutate"
+
 # Each operator and what it becomes: one mutant per arrow.
 SWAPS = """== -> !=, != -> ==, < -> <=, < -> >, <= -> <, > -> >=, > -> <, >= -> >,
 is -> is not, is not -> is, in -> not in, not in -> in, and -> or, or -> and,
@@ -282,7 +286,10 @@ def mutants_of(target: Target, *, logging: bool) -> list[Mutant]:
     counter = Mutator(logging=logging)
     counter.body(copy.deepcopy(func))
     seen, mutants = {original}, []
+    source_lines = target.source.splitlines()
     for index, (label, line) in enumerate(counter.points):
+        if PRAGMA in source_lines[line - 1]:
+            continue  # an equivalent mutant, said so in the code
         code = ast.unparse(Mutator(index, logging=logging).body(copy.deepcopy(func)))
         if code in seen:
             continue

@@ -179,6 +179,8 @@ async def test_status_errors(
         ("soon", None),
         ("inf", None),
         # No rate limit lasts a year: a broken header, not a pause.
+        ("604800", 604800.0),
+        ("604801", None),
         ("31536000", None),
         ("1e14", None),
     ],

@@ -151,7 +151,10 @@ async def test_outage_of_the_whole_service(
         if r.levelno >= logging.WARNING and r.name.startswith("custom_components")
     ]
     assert len(failures) == 1
-    assert "Could not reach MyCirrus" in failures[0].getMessage()
+    assert failures[0].getMessage() == (
+        "Error fetching mycirrus data: Could not reach MyCirrus: "
+        "MyCirrus answered HTTP 500 InternalError: Something went wrong"
+    )
     # No per-instrument lines during an outage: one line says it all.
     assert not [line for line in info_logs(caplog) if "unavailable" in line]
 
@@ -286,6 +289,37 @@ async def test_rate_limit_without_retry_after_doubles(
         13,
         14,
     ]
+
+
+async def test_an_answered_round_starts_the_backoff_over(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", count=1)
+    assert await minutes_with_requests(hass, freezer, simulator, 4) == [1, 3, 4]
+    # A round answered in between: the next pause is 2 minutes again, not 4.
+    simulator.add_fault("rate_limit", endpoint="status", count=1)
+    assert await minutes_with_requests(hass, freezer, simulator, 4) == [1, 3, 4]
+
+
+async def test_a_refused_key_ends_the_round(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    entry.runtime_data.coordinator.max_in_flight = 1
+    sent = status_requests(simulator)
+    simulator.add_fault(
+        "raw", endpoint="status", status=401, body={"error": "TokenExpired"}
+    )
+    await async_advance(hass, freezer)
+    # The first answer said the key is refused: the others were not asked.
+    assert status_requests(simulator) == sent + 1
 
 
 async def test_one_request_per_instrument_per_interval(

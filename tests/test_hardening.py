@@ -215,6 +215,7 @@ async def test_server_pause_is_not_capped(
 @pytest.mark.parametrize(
     ("fault", "extra"),
     [
+        (None, {}),  # answers: its last calibration failed
         ("forbidden", {}),
         ("not_found", {}),
         ("raw", {"status": 401, "body": {"error": "TokenExpired"}}),
@@ -224,14 +225,15 @@ async def test_refresh_outliving_its_entry_raises_nothing(
     hass: HomeAssistant,
     set_up: SetUp,
     simulator: Simulator,
-    fault: str,
+    fault: str | None,
     extra: dict[str, Any],
 ) -> None:
     entry = await set_up()
     old = entry.runtime_data.coordinator
     for record in old.records.values():
         record.not_found_rounds = 5  # one more 404 would say "gone"
-    simulator.add_fault(fault, serial=NO_SIC, endpoint="status", **extra)  # type: ignore[arg-type]
+    if fault is not None:
+        simulator.add_fault(fault, serial=NO_SIC, endpoint="status", **extra)  # type: ignore[arg-type]
     release = simulator.hold(serial=NO_SIC, endpoint="status")
     # A refresh asked for by homeassistant.update_entity, still running...
     refresh = hass.async_create_task(old.async_refresh())
@@ -252,6 +254,11 @@ async def test_refresh_outliving_its_entry_raises_nothing(
     await async_settle(hass)
     assert instrument_issues(hass) == []
     assert reauth_steps(hass) == []
+    assert not [
+        issue
+        for issue in ir.async_get(hass).issues.values()
+        if (issue.data or {}).get("serial") == NO_SIC
+    ]
 
 
 # -- wall clock stepped -----------------------------------------------------

@@ -136,6 +136,26 @@ async def test_pushed_flags_win_over_an_older_rest_answer(
     assert hass.states.get("binary_sensor.site_gate_measuring").state == "off"
 
 
+async def test_a_push_at_the_moment_of_asking_wins(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """With the clock frozen, the push and the request share one instant."""
+    entry = await set_up_pushing(set_up)
+    lagging = dict(simulator.instruments[ONLINE].status())
+    simulator.update(ONLINE, measuring=False)
+    await until(
+        lambda: hass.states.get("binary_sensor.site_gate_measuring").state == "off",
+        "the push",
+    )
+    simulator.add_fault("raw", serial=ONLINE, endpoint="status", body=lagging)
+    entry.runtime_data.coordinator.async_schedule_fetch(ONLINE)
+    await async_settle(hass)
+    assert hass.states.get("binary_sensor.site_gate_measuring").state == "off"
+
+
 async def test_result_fetched_until_rest_has_it(
     hass: HomeAssistant,
     set_up: SetUp,

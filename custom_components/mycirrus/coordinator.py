@@ -106,7 +106,9 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         # What the entry was set up with: its update listener reloads on change.
         self.entry_data = dict(config_entry.data)
         self.entry_options = dict(config_entry.options)
-        self.records = followed_records(config_entry)
+        # The records are the coordinator's data from the start: they change in
+        # place, and each round returns them.
+        self.data = followed_records(config_entry)
         self.details = InstrumentDetails(self)
         self.checks = CheckFollower(self)
         self.max_in_flight = max_in_flight
@@ -116,6 +118,11 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         self.closed = False
         self._instrument_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self._fetching: set[str] = set()
+
+    @property
+    def records(self) -> dict[str, InstrumentRecord]:
+        """Return the record of each followed instrument, by serial."""
+        return self.data
 
     # -- the polling round -------------------------------------------------
 
@@ -142,10 +149,12 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
                 await self.client.instruments()
         except MyCirrusError as err:
             if self.is_closed():
-                return self.records
+                # Nothing reads a shut-down coordinator's data: what it returns
+                # cannot matter, only that it raises nothing.
+                return self.records  # pragma: no mutate (data never read)
             raise self._round_error(err) from err
         if self.is_closed():
-            return self.records
+            return self.records  # pragma: no mutate (data never read)
         if (
             outcomes
             and not any(r.pushing for r in self.records.values())
@@ -206,8 +215,8 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
                 try:
                     return await self.client.status(serial)
                 except (MyCirrusRateLimitError, MyCirrusAuthenticationError) as err:
-                    stop = err
-                    return err
+                    stop = err  # raised for the whole round below
+                    return None
                 except Exception as err:  # noqa: BLE001 - one instrument's failure, whatever it is, must not end the others'
                     return err
 
@@ -263,13 +272,13 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
     ) -> None:
         """Record one instrument's status, or why it has none.
 
-        ``asked_at`` is when the status was asked for: flags pushed after that
-        are newer than the answer's and stay.
+        ``asked_at`` is when the status was asked for: flags pushed since then
+        are at least as new as the answer's, and stay.
         """
         if isinstance(outcome, InstrumentStatus):
             record.polled_at = time.monotonic()
             status = _keep_results_while_offline(record.status, outcome)
-            if record.pushed_at is not None and record.pushed_at > asked_at:
+            if record.pushed_at is not None and record.pushed_at >= asked_at:
                 assert record.status is not None
                 status = replace(
                     status,
