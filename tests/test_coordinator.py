@@ -171,6 +171,7 @@ async def test_authentication_failure_starts_reauth(
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up()
     simulator.add_fault(
@@ -181,6 +182,10 @@ async def test_authentication_failure_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert flows[0]["context"]["entry_id"] == entry.entry_id
     assert flows[0]["step_id"] == "reauth_confirm"
+    assert info_logs(caplog)[-1] == (
+        "Authentication failed while fetching mycirrus data: MyCirrus refused "
+        "the API key: MyCirrus answered HTTP 401 TokenExpired"
+    )
 
 
 async def minutes_with_requests(
@@ -338,6 +343,19 @@ async def test_one_request_per_instrument_per_interval(
     assert simulator.requests["instruments"] == 2
 
 
+SETUP_REASONS = {
+    "rate_limit": "MyCirrus is rate limiting this API key; requests pause for 120 s",
+    "server_error": "Could not fetch the instruments from MyCirrus: MyCirrus "
+    "answered HTTP 500 InternalError: Something went wrong",
+    # The connection error's name depends on aiohttp's version.
+    "reset": "Could not fetch the instruments from MyCirrus: Could not reach "
+    "MyCirrus (",
+    "raw": "MyCirrus refused the API key: MyCirrus answered HTTP 401 TokenExpired",
+    "forbidden": "The MyCirrus API key lacks the instruments:read scope: MyCirrus "
+    "answered HTTP 403 AccessDenied: The instrument is not on this account",
+}
+
+
 @pytest.mark.parametrize(
     ("fault", "state", "reauth_step"),
     [
@@ -363,6 +381,9 @@ async def test_setup_failures(
     simulator.add_fault(endpoint="instruments", **fault)
     entry = await set_up()
     assert entry.state is state
+    assert entry.reason is not None
+    assert entry.reason.startswith(SETUP_REASONS[fault["kind"]])
+    assert fault["kind"] == "reset" or entry.reason == SETUP_REASONS[fault["kind"]]
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["step_id"] for flow in flows] == ([reauth_step] if reauth_step else [])
 

@@ -14,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.mycirrus.api import LiveStatus
 from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.diagnostics import async_get_device_diagnostics
 from custom_components.mycirrus.ratelimit import STORAGE_KEY, _remaining
@@ -357,3 +358,48 @@ async def test_device_diagnostics_of_a_device_no_longer_followed(
         "serial": OFFLINE,
         "followed": False,
     }
+
+
+async def test_no_issue_for_an_instrument_removed_before_the_reload(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+) -> None:
+    """Between a subentry's removal and the reload, the coordinator still runs."""
+    entry = await set_up()
+    coordinator = entry.runtime_data.coordinator
+    coordinator.records[NO_SIC].not_found_rounds = 5
+    simulator.add_fault("not_found", serial=NO_SIC, endpoint="status")
+    with patch.object(hass.config_entries, "async_schedule_reload"):
+        hass.config_entries.async_remove_subentry(
+            entry, coordinator.records[NO_SIC].subentry_id
+        )
+        await coordinator.async_refresh()
+    assert not coordinator.closed
+    assert instrument_issues(hass) == []
+
+
+async def test_nothing_is_followed_after_shutdown(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    coordinator = entry.runtime_data.coordinator
+    await coordinator.async_shutdown()
+    before = coordinator.records[ONLINE].status
+    coordinator.async_push_status(
+        ONLINE,
+        LiveStatus(
+            time=None,
+            online=True,
+            measuring=False,
+            calibration_in_progress=False,
+            sic_in_progress=False,
+        ),
+    )
+    assert coordinator.records[ONLINE].status == before
+    # A fetch that outlived the entry starts no reauth.
+    simulator.add_fault("raw", endpoint="status", status=401, body={"error": "x"})
+    coordinator.async_schedule_fetch(ONLINE)  # refused: shut down
+    await coordinator._async_fetch_one(ONLINE)
+    await hass.async_block_till_done()
+    assert reauth_steps(hass) == []

@@ -381,10 +381,17 @@ async def test_remove_device_of_an_entry_not_set_up(
     entry = await set_up()
     gate = device_of(hass, ONLINE)
     assert gate is not None
+    stale = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "QT424242")}
+    )
     await hass.config_entries.async_unload(entry.entry_id)
+    # Nothing is known to be gone: a followed instrument's device stays...
     response = await remove_device(hass, hass_ws_client, entry, gate)
     assert not response["success"]
     assert len(entry.subentries) == 5
+    # ...and one of an instrument no longer followed can go.
+    response = await remove_device(hass, hass_ws_client, entry, stale)
+    assert response["success"]
 
 
 async def test_issues_of_unfollowed_instruments_are_pruned(

@@ -544,3 +544,19 @@ async def test_connections_are_capped(
     assert simulator.open_sockets() == 2
     asked = {s for s in before if simulator.status_requests[s] > before[s]}
     assert asked == {OFFLINE, NEVER_CALIBRATED, NO_SIC}
+
+
+async def test_the_check_of_a_pushing_instrument_every_15_minutes(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up_pushing(set_up)
+    asked = []
+    for minute in range(1, 31):
+        before = simulator.status_requests[ONLINE]
+        await async_advance(hass, freezer)
+        if simulator.status_requests[ONLINE] > before:
+            asked.append(minute)
+    assert asked == [15, 30]

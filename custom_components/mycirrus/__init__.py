@@ -144,19 +144,19 @@ async def async_remove_config_entry_device(
     An instrument that is only unreachable or forbidden stays: deleting its
     device would stop following it.
     """
-    if entry.state is not ConfigEntryState.LOADED:
-        # Not set up: nothing is known to be gone.
-        records = {}
-    else:
-        records = entry.runtime_data.coordinator.records
+    # Not set up: nothing is known to be gone.
+    loaded = entry.state is ConfigEntryState.LOADED
+    records = entry.runtime_data.coordinator.records if loaded else {}
     followed = followed_subentries(entry)
     serials = {
-        identifier for domain, identifier in device.identifiers if domain == DOMAIN
+        identifier
+        for domain, identifier in device.identifiers
+        if domain == DOMAIN and identifier in followed
     }
-    for serial in serials & set(followed):
-        record = records.get(serial)
-        if record is None or record.error != "not_found":
-            return False
-    for serial in serials & set(followed):
-        hass.config_entries.async_remove_subentry(entry, followed[serial])
-    return True
+    gone = all(
+        serial in records and records[serial].error == "not_found" for serial in serials
+    )
+    if gone:
+        for serial in serials:
+            hass.config_entries.async_remove_subentry(entry, followed[serial])
+    return gone

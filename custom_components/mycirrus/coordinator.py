@@ -249,8 +249,10 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
                 translation_placeholders={"error": str(err)},
             )
         if isinstance(err, MyCirrusRateLimitError):
-            remaining = float(max(math.ceil(self.client.limiter.remaining()), 1))
-            if not UPDATE_FAILED_HAS_RETRY_AFTER:
+            # A pause, once raised, has at least a second left (limiter.SLACK).
+            remaining = float(math.ceil(self.client.limiter.remaining()))
+            # Only one of the two branches runs on a given Home Assistant.
+            if not UPDATE_FAILED_HAS_RETRY_AFTER:  # pragma: no mutate (per release)
                 self.update_interval = timedelta(seconds=remaining)
             return update_failed(
                 retry_after=remaining,
@@ -381,9 +383,9 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
         The push has no calibration or SIC results: when either check ends,
         the instrument's status is asked for until the new result shows.
         """
-        record = self.records.get(serial)
-        if record is None or self.closed:
-            return
+        if self.closed:
+            return  # unloading: follow no check, start no task
+        record = self.records[serial]
         previous = record.status or EMPTY_STATUS
         record.status = previous.with_flags(
             online=message.online,
@@ -392,7 +394,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             sic_in_progress=message.sic_in_progress,
         )
         record.pushed_at = time.monotonic()
-        record.last_message = message.time or dt_util.utcnow()
         self.async_update_instrument(serial)
         self.checks.async_pushed(record, previous)
 
@@ -425,8 +426,8 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
             return
         except Exception as err:  # noqa: BLE001 - recorded as the instrument's error
             outcome = err
-        if self.closed or serial not in self.records:
-            return
+        # Applied even after a shut-down: a record no entity reads changes
+        # nothing, and is_followed keeps it from raising issues.
         self._async_apply(self.records[serial], outcome, asked_at)
         # A new result may bring entities that did not exist yet.
         self.async_update_listeners()
