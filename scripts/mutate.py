@@ -78,7 +78,12 @@ TARGETS: dict[str, list[str]] = {
         "async_prune_issues",
         "async_check_results",
     ],
-    "custom_components/mycirrus/ratelimit.py": ["async_get_limiter", "_remaining"],
+    "custom_components/mycirrus/ratelimit.py": [
+        "_Limiters.async_load",
+        "async_get_limiter",
+        "async_forget_limiter",
+        "_remaining",
+    ],
     "custom_components/mycirrus/live.py": [
         "MyCirrusLive.backoff",
         "MyCirrusLive._async_handle_error",

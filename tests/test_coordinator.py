@@ -428,6 +428,29 @@ async def test_hourly_details_rate_limited(
     assert status_requests(simulator) == sent
 
 
+@pytest.mark.parametrize("endpoint", ["instruments", "instrument"])
+async def test_hourly_details_with_a_refused_key(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    endpoint: str,
+) -> None:
+    """A 401 on the list, or on an instrument it left out, ends the round."""
+    await set_up()
+    if endpoint == "instrument":
+        listed = [i.info() for s, i in simulator.instruments.items() if s != OFFLINE]
+        simulator.add_fault("raw", endpoint="instruments", body=listed)
+    simulator.add_fault(
+        "raw", endpoint=endpoint, status=401, body={"error": "TokenExpired"}
+    )
+    sent = status_requests(simulator)
+    await async_advance(hass, freezer, 3600)
+    assert status_requests(simulator) == sent
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
 async def test_unload_leaves_nothing_behind(
     hass: HomeAssistant,
     set_up: SetUp,

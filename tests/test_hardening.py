@@ -165,6 +165,8 @@ async def test_pause_is_saved_and_capped_by_what_was_asked(
     await async_advance(hass, freezer, 2)  # the store writes a second later
     saved = hass_storage[STORAGE_KEY]["data"][config_entry.entry_id]
     assert saved["seconds"] == pytest.approx(300, abs=1)
+    # A pause that has ended leaves nothing to restore.
+    assert _remaining({**saved, "until": dt_util.utcnow().isoformat()}) == 0
     # A wall clock stepped back while Home Assistant was down cannot make the
     # restored pause longer than the one MyCirrus asked for.
     stepped = dt_util.utcnow() - timedelta(days=1)
@@ -177,6 +179,7 @@ async def test_pause_is_saved_and_capped_by_what_was_asked(
 
 async def test_a_new_key_drops_the_old_keys_pause(
     hass: HomeAssistant,
+    hass_storage: dict[str, Any],
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
@@ -184,6 +187,8 @@ async def test_a_new_key_drops_the_old_keys_pause(
     entry = await set_up()
     simulator.add_fault("rate_limit", endpoint="status", retry_after="3600", count=1)
     await async_advance(hass, freezer)
+    await async_advance(hass, freezer, 2)
+    assert entry.entry_id in hass_storage[STORAGE_KEY]["data"]
     simulator.add_key("mycirrus-222222-0000000000000000")
     hass.config_entries.async_update_entry(
         entry, data={**entry.data, CONF_API_KEY: "mycirrus-222222-0000000000000000"}
@@ -191,6 +196,8 @@ async def test_a_new_key_drops_the_old_keys_pause(
     await async_settle(hass)
     assert entry.state is ConfigEntryState.LOADED
     assert not entry.runtime_data.client.limiter.paused
+    await async_advance(hass, freezer, 2)
+    assert entry.entry_id not in hass_storage[STORAGE_KEY]["data"]
 
 
 async def test_server_pause_is_not_capped(

@@ -202,9 +202,16 @@ async def test_backoff_grows_to_five_minutes(
         300,
         300,
     ]
-    # Full jitter, never below a second.
-    live.random = SimpleNamespace(uniform=lambda low, high: low)  # type: ignore[assignment]
+    # Full jitter: anything from nothing up to the cap, never below a second.
+    asked: list[tuple[float, float]] = []
+
+    def lowest(low: float, high: float) -> float:
+        asked.append((low, high))
+        return low
+
+    live.random = SimpleNamespace(uniform=lowest)  # type: ignore[assignment]
     assert live.backoff(3) == 1
+    assert asked == [(0, 40)]
     # Refused handshakes wait longer each time.
     live.random = SimpleNamespace(uniform=lambda low, high: high)  # type: ignore[assignment]
     simulator.add_fault("server_error", endpoint="live")

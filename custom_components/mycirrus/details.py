@@ -17,12 +17,7 @@ from .api import (
     MyCirrusRateLimitError,
 )
 from .compat import async_get_entry_device
-from .const import (
-    DETAILS_INTERVAL,
-    DOMAIN,
-    ISSUE_INSTRUMENT_FORBIDDEN,
-    ISSUE_INSTRUMENT_GONE,
-)
+from .const import DETAILS_INTERVAL, DOMAIN, ISSUE_INSTRUMENT_GONE
 from .data import InstrumentRecord
 
 if TYPE_CHECKING:
@@ -83,13 +78,16 @@ class InstrumentDetails:
         try:
             return await coordinator.client.instrument(record.serial)
         except MyCirrusNotFoundError:
+            # Gone from the list and unknown by serial: no need to wait for
+            # three rounds of 404 to say so.
             coordinator.async_raise_issue(ISSUE_INSTRUMENT_GONE, record)
-        except MyCirrusPermissionError:
-            coordinator.async_raise_issue(ISSUE_INSTRUMENT_FORBIDDEN, record)
         except (MyCirrusAuthenticationError, MyCirrusRateLimitError):
             raise
-        except MyCirrusError:
-            _LOGGER.debug("Could not fetch MyCirrus instrument %s", record.serial)
+        except MyCirrusError as err:
+            # A 403 here is the status round's to report, like any failure.
+            _LOGGER.debug(
+                "Could not fetch MyCirrus instrument %s: %s", record.serial, err
+            )
         return None
 
     def _async_set(self, record: InstrumentRecord, instrument: Instrument) -> None:

@@ -112,8 +112,7 @@ def async_check_results(
     the issue as it is.
     """
     status = record.status
-    if status is None:
-        return
+    assert status is not None  # called once a status was recorded
     for kind, result in (
         (ISSUE_CALIBRATION_FAILED, status.last_calibration),
         (ISSUE_SIC_FAILED, status.last_sic),

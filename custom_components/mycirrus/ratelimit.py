@@ -7,6 +7,7 @@ not forget the pause, and its end is saved so that a restart does not either.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 import hashlib
 from typing import Any
@@ -32,21 +33,34 @@ class _Limiters:
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.store: Store[_Saved] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
-        self.saved: _Saved | None = None
+        self.saved: _Saved = {}
         # The limiter of each entry, with a fingerprint of the key it belongs to.
         self.by_entry: dict[str, tuple[str, RateLimiter]] = {}
+        self._loaded = False
+        self._lock = asyncio.Lock()
+
+    async def async_load(self) -> None:
+        """Read the pauses the last run saved, once, however many entries ask."""
+        async with self._lock:
+            if not self._loaded:
+                self.saved = await self.store.async_load() or {}
+                self._loaded = True
 
 
 DATA_LIMITERS: HassKey[_Limiters] = HassKey(f"{DOMAIN}_limiters")
 
 
+async def _async_limiters(hass: HomeAssistant) -> _Limiters:
+    """Return the limiters, with the pauses saved by the last run loaded."""
+    if (limiters := hass.data.get(DATA_LIMITERS)) is None:
+        limiters = hass.data[DATA_LIMITERS] = _Limiters(hass)
+    await limiters.async_load()
+    return limiters
+
+
 async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimiter:
     """Return the entry's limiter: the same one across reloads while its key stays."""
-    limiters = hass.data.get(DATA_LIMITERS)
-    if limiters is None:
-        limiters = hass.data[DATA_LIMITERS] = _Limiters(hass)
-    if limiters.saved is None:
-        limiters.saved = await limiters.store.async_load() or {}
+    limiters = await _async_limiters(hass)
     key = hashlib.sha256(str(entry.data[CONF_API_KEY]).encode()).hexdigest()
     known = limiters.by_entry.get(entry.entry_id)
     if known is not None and known[0] == key:
@@ -54,10 +68,11 @@ async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimi
 
     limiter = RateLimiter(on_pause=lambda seconds: _save(limiters, entry, seconds))
     if known is None:
-        if (saved := limiters.saved.get(entry.entry_id)) is not None:
-            limiter.restore(_remaining(saved))
-    elif limiters.saved.pop(entry.entry_id, None) is not None:
+        # First set-up since Home Assistant started: a pause may outlive a restart.
+        limiter.restore(_remaining(limiters.saved.get(entry.entry_id, {})))
+    else:
         # A new key has a limit of its own: the old key's pause is dropped.
+        limiters.saved.pop(entry.entry_id, None)
         _schedule_save(limiters)
     limiters.by_entry[entry.entry_id] = (key, limiter)
     return limiter
@@ -69,13 +84,12 @@ def async_forget_limiter(hass: HomeAssistant, entry_id: str) -> None:
     if (limiters := hass.data.get(DATA_LIMITERS)) is None:
         return
     limiters.by_entry.pop(entry_id, None)
-    if limiters.saved is not None and limiters.saved.pop(entry_id, None) is not None:
-        _schedule_save(limiters)
+    limiters.saved.pop(entry_id, None)
+    _schedule_save(limiters)
 
 
 def _save(limiters: _Limiters, entry: ConfigEntry, seconds: float) -> None:
     """Remember when the pause ends on the wall clock, the only one a restart keeps."""
-    assert limiters.saved is not None
     limiters.saved[entry.entry_id] = {
         "until": (dt_util.utcnow() + timedelta(seconds=seconds)).isoformat(),
         "seconds": seconds,
@@ -98,4 +112,4 @@ def _remaining(saved: dict[str, Any]) -> float:
 
 
 def _schedule_save(limiters: _Limiters) -> None:
-    limiters.store.async_delay_save(lambda: dict(limiters.saved or {}), 1)
+    limiters.store.async_delay_save(lambda: dict(limiters.saved), 1)
