@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .control import ControlApi
 from .live import LiveHub
 from .monitor import MonitorApi
 from .rest import RestApi
@@ -76,6 +77,7 @@ class Simulator(Cloud):
         app = web.Application(middlewares=[rest.middleware])
         rest.add_routes(app)
         MonitorApi(self).add_routes(app)
+        ControlApi(self).add_routes(app)
         app.router.add_get("/v1/live/{serial}", self._live.handle, name="live")
         app.on_startup.append(self._live.on_startup)
         app.on_shutdown.append(self._on_shutdown)
@@ -127,6 +129,13 @@ class Simulator(Cloud):
         self._live.publish(serial)
 
     # -- the live websocket ------------------------------------------------
+
+    def set_live_period(self, period: float) -> None:
+        """Send live data every ``period`` seconds from now on (0: stop).
+
+        Before the app starts this only sets ``live_period``.
+        """
+        self._live.set_period(period)
 
     def send_live_data(self, serial: str, values: dict[str, Any] | None = None) -> None:
         """Queue one LiveData message to the instrument's listening sockets.

@@ -83,6 +83,7 @@ class LiveHub:
         # Calibrations and SICs started over a websocket, whose end it reports.
         self._pending: dict[str, set[str]] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._running = False  # between the app's startup and shutdown
         self._senders: set[asyncio.Task[None]] = set()
         self._actions: dict[str, Callable[[Connection, dict[str, Any]], None]] = {
             "KeepAlive": self._keep_alive,
@@ -339,11 +340,23 @@ class LiveHub:
 
     async def on_startup(self, app: web.Application) -> None:
         """Start pushing live data every ``live_period`` seconds, if set."""
-        if self._sim.live_period > 0:
+        self._running = True
+        self.set_period(self._sim.live_period)
+
+    def set_period(self, period: float) -> None:
+        """Push live data every ``period`` seconds (0: stop) once the app runs."""
+        self._sim.live_period = period
+        if not self._running:
+            return
+        if period > 0 and self._ticker is None:
             self._ticker = asyncio.create_task(self._tick())
+        elif period <= 0 and self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Close every socket, so the server stops promptly."""
+        self._running = False
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)

@@ -84,7 +84,8 @@ class RestApi:
         endpoint = request.match_info.route.name
         if endpoint is None:
             return json_error(404, "NotFound", "No such endpoint")
-        if endpoint == "counters":  # the simulator's own, outside the API
+        if request.path.startswith("/_simulator/"):
+            # The simulator's own counters and controls, outside the API.
             return await handler(request)
         serial = request.match_info.get("serial")
         key = request_key(request, endpoint)

@@ -1,0 +1,84 @@
+"""The simulator's control endpoints, for a benchmark that drives it from afar.
+
+Like the counters, they are the simulator's own, outside the API: no key, no
+latency, not counted.
+
+- ``POST /_simulator/instruments/{serial}`` with a JSON object of
+  ``SimInstrument`` attributes (e.g. ``{"measuring": false}``) sets them and
+  pushes the new status to the open websockets; it answers the status.
+- ``POST /_simulator/live`` with ``{"period": seconds}`` sends live data every
+  ``period`` seconds from now on (0: stop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .instrument import SimInstrument
+from .rest import json_error
+
+if TYPE_CHECKING:
+    from .app import Simulator
+
+# What a JSON body may set: not the serial (the key of the instrument), nor the
+# moments the simulator keeps as datetimes.
+SETTABLE = frozenset(f.name for f in fields(SimInstrument)) - {
+    "serial",
+    "calibration_ends",
+    "sic_ends",
+    "boot_time",
+}
+
+
+class ControlApi:
+    """The control endpoints of a simulator."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        """Drive ``simulator``."""
+        self._sim = simulator
+
+    def add_routes(self, app: web.Application) -> None:
+        """Add the endpoints under /_simulator."""
+        app.router.add_post(
+            "/_simulator/instruments/{serial}", self._update, name="control"
+        )
+        app.router.add_post("/_simulator/live", self._live_period, name="live_period")
+
+    async def _update(self, request: web.Request) -> web.Response:
+        serial = request.match_info["serial"]
+        body = await _json_object(request)
+        if body is None:
+            return json_error(
+                400, "BadRequest", "Body must be a JSON object of attributes"
+            )
+        if serial not in self._sim.instruments:
+            return json_error(404, "NotFound", f"Unknown instrument {serial}")
+        if unknown := sorted(set(body) - SETTABLE):
+            return json_error(400, "BadRequest", f"Cannot set {', '.join(unknown)}")
+        return web.json_response(self._sim.update(serial, **body).status())
+
+    async def _live_period(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        period = None if body is None else body.get("period")
+        if (
+            not isinstance(period, int | float)
+            or isinstance(period, bool)
+            or period < 0
+        ):
+            return json_error(
+                400, "BadRequest", 'Body must be {"period": seconds >= 0}'
+            )
+        self._sim.set_live_period(float(period))
+        return web.json_response({"period": self._sim.live_period})
+
+
+async def _json_object(request: web.Request) -> dict[str, Any] | None:
+    """Return the request's body if it is a JSON object, else None."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
