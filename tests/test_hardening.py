@@ -410,3 +410,24 @@ async def test_nothing_is_followed_after_shutdown(
     await coordinator._async_fetch_one(ONLINE)
     await hass.async_block_till_done()
     assert reauth_steps(hass) == []
+
+
+async def test_a_fetch_for_an_instrument_no_longer_followed_raises_nothing(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    entry = await set_up()
+    coordinator = entry.runtime_data.coordinator
+    with patch.object(hass.config_entries, "async_schedule_reload"):
+        hass.config_entries.async_remove_subentry(
+            entry, coordinator.records[NO_SIC].subentry_id
+        )
+        ir.async_delete_issue(
+            hass, DOMAIN, f"calibration_failed_{entry.entry_id}_{NO_SIC}"
+        )
+        # Its last calibration failed; no round prunes after a single fetch.
+        await coordinator._async_fetch_one(NO_SIC)
+    assert not [
+        issue
+        for issue in ir.async_get(hass).issues.values()
+        if (issue.data or {}).get("serial") == NO_SIC
+    ]

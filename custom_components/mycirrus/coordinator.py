@@ -153,8 +153,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
                 # cannot matter, only that it raises nothing.
                 return self.records  # pragma: no mutate (data never read)
             raise self._round_error(err) from err
-        if self.is_closed():
-            return self.records  # pragma: no mutate (data never read)
         if (
             outcomes
             and not any(r.pushing for r in self.records.values())
