@@ -553,7 +553,7 @@ async def test_connections_are_capped(
     assert asked == {OFFLINE, NEVER_CALIBRATED, NO_SIC}
 
 
-async def test_the_check_of_a_pushing_instrument_every_15_minutes(
+async def test_the_check_of_a_pushing_instrument_every_20_minutes(
     hass: HomeAssistant,
     set_up: SetUp,
     simulator: Simulator,
@@ -561,9 +561,9 @@ async def test_the_check_of_a_pushing_instrument_every_15_minutes(
 ) -> None:
     await set_up_pushing(set_up)
     asked = []
-    for minute in range(1, 31):
+    for minute in range(1, 41):
         before = simulator.status_requests[ONLINE]
         await async_advance(hass, freezer)
         if simulator.status_requests[ONLINE] > before:
             asked.append(minute)
-    assert asked == [15, 30]
+    assert asked == [20, 40]

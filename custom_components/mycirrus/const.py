@@ -31,7 +31,7 @@ NOT_FOUND_ROUNDS: Final = 3
 
 # While an instrument's live connection is healthy, its REST status is only a
 # consistency check this often.
-PUSH_CHECK_INTERVAL: Final = timedelta(minutes=15)
+PUSH_CHECK_INTERVAL: Final = timedelta(minutes=20)
 # After an action, or when a pushed status says a check ended, how often and
 # how long an instrument is asked for its new result. With push, while the
 # check runs, it is asked only every CHECK_POLL_PUSHING (the push says more).

@@ -77,7 +77,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[dict[str, InstrumentRecord]]):
     """Keeps one record per followed instrument of one API key up to date.
 
     Every interval it asks MyCirrus for the status of each instrument whose
-    live websocket is not open (those with one only every 15 minutes, as a
+    live websocket is not open (those with one only every 20 minutes, as a
     check). Pushed statuses update one instrument at once. Entities write
     their state only when their own value changes.
     """
