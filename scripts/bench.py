@@ -1,292 +1,260 @@
-"""Benchmark the MyCirrus coordinator against the simulator in another process.
+"""Benchmark MyCirrus against the simulator: polling, and push against polling.
 
-For each instrument count it sets up a config entry in a real (test) Home
-Assistant instance, then measures one refresh, a refresh where nothing changed,
-and peak Python memory; a naive poller that asks for each status in turn and
-writes every state each time is measured beside it for comparison.
+Every measurement runs in a process of its own with one Home Assistant test
+instance (scripts/bench_worker.py), and the simulator in yet another, so that
+Home Assistant's per-process state (its zeroconf instance and the catcher that
+guards it) belongs to that one instance, and CPU, memory and file descriptors
+are that instance's alone. The simulator answers after --latency seconds.
+
+Polling table: for each of --counts, one refresh of the integration (push
+switched off, so that it polls every instrument as before push) against a
+naive poller that asks for each status in turn and writes every state each
+time: refresh time and CPU per instrument (the median of three refreshes),
+status requests per refresh, state writes of a refresh where nothing changed,
+set-up time, peak Python memory of a refresh.
+
+Push table, push against polling only:
+
+- status change to state: the simulator changes an instrument's ``measuring``
+  (``POST /_simulator/instruments/{serial}``); the time from that request's
+  answer to the state_changed event (wall clock). Push: 50 changes on 20
+  instruments, about 0.3 s apart. Polling only: one change on each of 20
+  instruments at random moments over --poll-window seconds, each shown by the
+  next poll, so its figure is bounded by the 60 s interval. This one runs
+  beside the others.
+- REST requests per instrument in an hour (--push-count instruments) on Home
+  Assistant's clock, frozen and moved on in 30 s steps as the tests do;
+  counted at the simulator, websocket handshakes apart.
+- Home Assistant process CPU per live message: --push-count instruments
+  sending live data every --live-period seconds (``POST /_simulator/live``),
+  over 20 s, less the CPU of 10 s without live data (scaled), divided by the
+  messages the integration received.
+- state writes per live sensor per minute, live data every second, over 60 s.
+- --socket-count instruments with push: websockets open at the simulator, the
+  process's file descriptors, its RSS growth over the set-up, and a REST
+  refresh of every instrument while all websockets are open.
+
+Arguments:
+  --counts N ...      instrument counts of the polling table (10 100 500)
+  --latency S         simulated latency of every API answer (0.05)
+  --no-naive          leave out the naive poller
+  --skip-push         polling table only
+  --only-push         push table only
+  --push-count N      instruments of the hour, CPU and writes figures (100)
+  --socket-count N    instruments of the many-websockets figures (2 x push-count)
+  --poll-window S     spread of polling-only changes (120; the run lasts S + ~60)
+  --live-period S     live data period of the CPU figure (0.2)
+
+A quick run: ``scripts/bench --counts 10 --push-count 20 --poll-window 20``.
+Tables go to stdout; warnings the workers log go to stderr, each once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-import logging
+from importlib import metadata
+import json
+import os
 from pathlib import Path
 import platform
-import socket
-import subprocess
+import re
 import sys
-import tempfile
-import time
-import tracemalloc
 from typing import Any
 
+from bench_report import (
+    PushPlan,
+    PushResults,
+    Result,
+    polling_targets,
+    print_table,
+    push_notes,
+    push_rows,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-# Before Home Assistant's test config dir takes `custom_components` on sys.path.
-import custom_components.mycirrus  # noqa: E402, F401  # isort: skip
-
-from aiohttp import ClientSession  # noqa: E402
-from pytest_homeassistant_custom_component.common import (  # noqa: E402
-    MockConfigEntry,
-    async_test_home_assistant,
-)
-
-from custom_components.mycirrus.api import MyCirrusClient  # noqa: E402
-from custom_components.mycirrus.const import (  # noqa: E402
-    CONF_API_URL,
-    CONF_SERIAL,
-    DOMAIN,
-    SUBENTRY_TYPE_INSTRUMENT,
-)
-from custom_components.mycirrus.coordinator import MyCirrusCoordinator  # noqa: E402
-from homeassistant import loader  # noqa: E402
-from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
-from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_FINAL_WRITE  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
-from homeassistant.helpers import frame  # noqa: E402
-from homeassistant.helpers.entity import Entity  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
-
-API_KEY = "mycirrus-000001-0123456789ABCDEF"
-# Entities the naive poller writes per instrument: as many as the integration has.
-NAIVE_STATES = 13
+WORKER = ROOT / "scripts" / "bench_worker.py"
+LOG_START = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):")
 
 
-@dataclass
-class Figures:
-    """What one poller measured at one instrument count."""
-
-    refresh_s: float
-    requests: int
-    cpu_ms_per_instrument: float
-    writes_unchanged: int
-    setup_s: float
-    peak_mib: float
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def simulator(count: int, latency: float) -> AsyncIterator[str]:
-    """Run the simulator in its own process, so its work is not counted here."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before timing
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "--port",
-            str(port),
-            "--instruments",
-            str(count),
-            "--latency",
-            str(latency),
-            "--key",
-            API_KEY,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        await asyncio.to_thread(process.stdout.readline)  # it is listening
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait()
-
-
-async def status_requests(session: ClientSession, url: str) -> int:
-    async with session.get(f"{url}/_simulator/requests") as response:
-        body: dict[str, Any] = await response.json()
-    return sum(body["status_requests"].values())
-
-
-class WriteCounter:
-    """Counts entity state writes by patching Entity.async_write_ha_state."""
+class WorkerLog:
+    """Passes the workers' log records to stderr, each distinct one once."""
 
     def __init__(self) -> None:
-        self.count = 0
-        self._original = Entity.async_write_ha_state
-        counter = self
+        self._seen: set[str] = set()
 
-        def counting(entity: Entity) -> None:
-            counter.count += 1
-            counter._original(entity)
-
-        Entity.async_write_ha_state = counting  # type: ignore[method-assign]
-
-    def close(self) -> None:
-        Entity.async_write_ha_state = self._original  # type: ignore[method-assign]
-
-
-async def timed[T](
-    call: Callable[[], Coroutine[Any, Any, T]],
-) -> tuple[T, float, float]:
-    """Return the result, wall seconds and process CPU seconds of a call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = await call()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+    def forward(self, text: str) -> None:
+        records: list[list[str]] = []
+        for line in text.splitlines():
+            if LOG_START.match(line) or not records:
+                records.append([])
+            records[-1].append(line)
+        for record in map("\n".join, records):
+            if record not in self._seen:
+                self._seen.add(record)
+                print(record, file=sys.stderr, flush=True)
 
 
-async def peak_memory(call: Callable[[], Coroutine[Any, Any, Any]]) -> float:
-    """Return the peak Python memory a call allocates, in MiB."""
-    tracemalloc.start()
-    try:
-        await call()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
-
-
-@asynccontextmanager
-async def home_assistant() -> AsyncIterator[HomeAssistant]:
-    with tempfile.TemporaryDirectory() as config_dir:
-        async with async_test_home_assistant(config_dir=config_dir) as hass:
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-            frame.async_setup(hass)  # a stopped instance unset it
-            # Home Assistant's shared web session looks up the network adapters.
-            assert await async_setup_component(hass, "network", {})
-            yield hass
-            await hass.async_stop(force=True)
-
-
-async def flush_storage(hass: HomeAssistant) -> None:
-    """Save the registries now, so that their delayed saves miss the measurements."""
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
-    await hass.async_block_till_done()
-
-
-def make_entry(hass: HomeAssistant, url: str, count: int) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_API_KEY: API_KEY, CONF_API_URL: f"{url}/v1"},
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_SERIAL: serial},
-                subentry_type=SUBENTRY_TYPE_INSTRUMENT,
-                title=serial,
-                unique_id=serial,
-            )
-            for serial in (f"QT{100001 + index}" for index in range(count))
-        ],
+async def run_worker(log: WorkerLog, scenario: str, **params: Any) -> Result:
+    """Run one measurement in a process of its own; None if it failed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(WORKER),
+        scenario,
+        json.dumps(params),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    entry.add_to_hass(hass)
-    return entry
+    out, err = await process.communicate()
+    lines = out.decode().splitlines()
+    if process.returncode != 0 or not lines:
+        print(f"{scenario} {params} failed:", file=sys.stderr)
+        print(err.decode(errors="replace"), file=sys.stderr, flush=True)
+        return None
+    log.forward(err.decode(errors="replace"))
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
-async def bench_integration(url: str, count: int) -> Figures:
-    """Measure the integration's coordinator."""
-    async with home_assistant() as hass:
-        entry = make_entry(hass, url, count)
-
-        async def set_up() -> None:
-            assert await hass.config_entries.async_setup(entry.entry_id)
-            await hass.async_block_till_done()
-
-        _, setup_s, _ = await timed(set_up)
-        await flush_storage(hass)
-        coordinator: MyCirrusCoordinator = entry.runtime_data
-        async with ClientSession() as session:
-            before = await status_requests(session, url)
-            _, refresh_s, cpu_s = await timed(coordinator.async_refresh)
-            requests = await status_requests(session, url) - before
-        writes = WriteCounter()
-        try:
-            await coordinator.async_refresh()
-            await hass.async_block_till_done()
-        finally:
-            writes.close()
-        peak = await peak_memory(coordinator.async_refresh)
-        await hass.config_entries.async_unload(entry.entry_id)
-    return Figures(
-        refresh_s, requests, cpu_s * 1000 / count, writes.count, setup_s, peak
-    )
-
-
-async def bench_naive(url: str, count: int) -> Figures:
-    """Measure a poller that asks in turn and writes every state every time."""
-    serials = [f"QT{100001 + index}" for index in range(count)]
-    writes = 0
-    async with home_assistant() as hass, ClientSession() as session:
-        client = MyCirrusClient(session, API_KEY, base_url=f"{url}/v1")
-
-        async def poll() -> None:
-            nonlocal writes
-            for serial in serials:
-                status = await client.status(serial)
-                for index in range(NAIVE_STATES):
-                    hass.states.async_set(
-                        f"sensor.naive_{serial.lower()}_{index}", str(status.online)
-                    )
-                    writes += 1
-
-        async def set_up() -> None:
-            await client.instruments()
-            await poll()
-
-        _, setup_s, _ = await timed(set_up)
-        before = await status_requests(session, url)
-        _, refresh_s, cpu_s = await timed(poll)
-        requests = await status_requests(session, url) - before
-        writes = 0
-        await poll()
-        unchanged_writes = writes
-        peak = await peak_memory(poll)
-    return Figures(
-        refresh_s, requests, cpu_s * 1000 / count, unchanged_writes, setup_s, peak
-    )
-
-
-def row(count: int, name: str, figures: Figures) -> str:
-    f = figures
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = names[0].strip() if names else cpu
+    home_assistant = metadata.version("homeassistant")
     return (
-        f"| {count:>5} | {name:<11} | {f.refresh_s:>9.2f} | {f.requests:>8} "
-        f"| {f.cpu_ms_per_instrument:>11.3f} | {f.writes_unchanged:>13} "
-        f"| {f.setup_s:>8.2f} | {f.peak_mib:>8.1f} |"
+        f"{platform.machine()}, {cpu}, {os.cpu_count()} cores; Python "
+        f"{platform.python_version()}, Home Assistant {home_assistant}"
     )
+
+
+async def polling(args: argparse.Namespace, log: WorkerLog) -> None:
+    print("\n### Polling (push switched off)\n")
+    print(
+        "| instruments | poller | refresh (s) | requests | CPU per instrument (ms) "
+        "| state writes, nothing changed | set-up (s) "
+        "| peak memory of a refresh (MiB) |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    results: dict[tuple[int, str], Result] = {}
+    pollers = ["integration"] + ([] if args.no_naive else ["naive"])
+    for count in args.counts:
+        for poller in pollers:
+            result = await run_worker(
+                log, f"poll-{poller}", count=count, latency=args.latency
+            )
+            results[count, poller] = result
+            print(polling_row(count, poller, result), flush=True)
+    print()
+    print_table(["target", "measured", "met"], polling_targets(results))
+
+
+def polling_row(count: int, poller: str, result: Result) -> str:
+    if result is None:
+        return f"| {count} | {poller} | failed |  |  |  |  |  |"
+    r = result
+    return (
+        f"| {count} | {poller} | {r['refresh_s']:.2f} | {r['requests']} "
+        f"| {r['cpu_ms_per_instrument']:.2f} | {r['writes_unchanged']} "
+        f"| {r['setup_s']:.2f} | {r['peak_mib']:.1f} |"
+    )
+
+
+async def push(args: argparse.Namespace, log: WorkerLog) -> None:
+    plan = PushPlan(
+        latency=args.latency,
+        changed=min(20, args.push_count),
+        push_changes=50,
+        poll_window=args.poll_window,
+        count=args.push_count,
+        live_period=args.live_period,
+        baseline_s=10.0,
+        window_s=20.0,
+        writes_window_s=60.0,
+        sockets=args.socket_count or 2 * args.push_count,
+    )
+    latency = plan.latency
+    # Polling only waits up to a minute for each change: run it beside the rest.
+    by_polling = asyncio.create_task(
+        run_worker(
+            log,
+            "latency-poll",
+            count=plan.changed,
+            window=plan.poll_window,
+            latency=latency,
+        )
+    )
+    by_push = await run_worker(
+        log,
+        "latency-push",
+        count=plan.changed,
+        changes=plan.push_changes,
+        spacing=0.3,
+        latency=latency,
+        live_period=1.0,
+    )
+    hour_push, hour_polling = [
+        await run_worker(log, "hour", count=plan.count, latency=latency, push=push)
+        for push in (True, False)
+    ]
+    live = await run_worker(
+        log,
+        "live",
+        count=plan.count,
+        latency=latency,
+        live_period=plan.live_period,
+        baseline_s=plan.baseline_s,
+        window_s=plan.window_s,
+        writes_period=1.0,
+        writes_window_s=plan.writes_window_s,
+    )
+    many = await run_worker(
+        log, "sockets", count=plan.sockets, latency=latency, live_period=1.0
+    )
+    results = PushResults(
+        by_push=by_push,
+        by_polling=await by_polling,
+        hour_push=hour_push,
+        hour_polling=hour_polling,
+        live=live,
+        many=many,
+    )
+    print(f"\n### Push against polling only ({latency * 1000:g} ms latency)\n")
+    print_table(
+        ["figure", "push", "polling only", "target", "met"],
+        [row.cells() for row in push_rows(plan, results)],
+    )
+    for note in push_notes(plan, results):
+        print(f"\n{note}")
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--counts", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive poller")
+    parser.add_argument("--no-naive", action="store_true")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--skip-push", action="store_true")
+    group.add_argument("--only-push", action="store_true")
+    parser.add_argument("--push-count", type=int, default=100)
+    parser.add_argument("--socket-count", type=int, default=0)
+    parser.add_argument("--poll-window", type=float, default=120.0)
+    parser.add_argument("--live-period", type=float, default=0.2)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-
-    import homeassistant.const as ha_const  # noqa: PLC0415
-
     print(
-        f"MyCirrus benchmark: simulated latency {args.latency * 1000:.0f} ms; "
-        f"Python {platform.python_version()}, Home Assistant {ha_const.__version__}, "
-        f"{platform.machine()}, {platform.processor() or 'unknown CPU'}"
+        f"MyCirrus benchmark: simulated latency {args.latency * 1000:g} ms; "
+        f"{machine()}",
+        flush=True,
     )
-    print(
-        "| count | poller      | refresh s | requests | CPU ms/inst "
-        "| writes (same) |  setup s | peak MiB |"
-    )
-    print(
-        "|------:|-------------|----------:|---------:|------------:|-------------:|---------:|---------:|"
-    )
-    for count in args.counts:
-        async with simulator(count, args.latency) as url:
-            print(
-                row(count, "integration", await bench_integration(url, count)),
-                flush=True,
-            )
-            if not args.no_naive:
-                print(row(count, "naive", await bench_naive(url, count)), flush=True)
+    log = WorkerLog()
+    if not args.only_push:
+        await polling(args, log)
+    if not args.skip_push:
+        await push(args, log)
 
 
 if __name__ == "__main__":
