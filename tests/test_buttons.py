@@ -13,6 +13,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 from simulator import ALL_SCOPES, Simulator
 
 from .conftest import API_KEY, CALIBRATING, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
@@ -60,6 +61,31 @@ async def test_buttons_exist_without_a_status(
     assert calibrate is not None
     assert calibrate.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert hass.states.get("button.roof_identify").state == "unavailable"  # offline
+
+
+async def test_start_calibration_says_what_it_needs(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    """The requirement is an attribute whose value the frontend translates."""
+    entry = await set_up()
+    er.async_get(hass).async_update_entity(
+        "button.site_gate_start_calibration", disabled_by=None
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await async_settle(hass)
+    state = hass.states.get("button.site_gate_start_calibration")
+    assert state.attributes["requirement"] == "acoustic_calibrator"
+    assert "requirement" not in hass.states.get(IDENTIFY).attributes
+    translations = await async_get_translations(hass, "en", "entity", {DOMAIN})
+    requirement = (
+        f"component.{DOMAIN}.entity.button.start_calibration"
+        ".state_attributes.requirement"
+    )
+    assert translations[f"{requirement}.name"] == "Requires"
+    assert (
+        "acoustic calibrator fitted"
+        in (translations[f"{requirement}.state.acoustic_calibrator"])
+    )
 
 
 @pytest.mark.usefixtures("polling_only")

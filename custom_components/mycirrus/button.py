@@ -54,6 +54,9 @@ class MyCirrusButtonEntityDescription(
     """Describes a MyCirrus button."""
 
     action: Action
+    # What a press needs on site, shown (translated) as the "requirement"
+    # attribute: Home Assistant has no translated description for an entity.
+    requirement: str | None = None
 
 
 BUTTONS: tuple[MyCirrusButtonEntityDescription, ...] = (
@@ -78,6 +81,7 @@ BUTTONS: tuple[MyCirrusButtonEntityDescription, ...] = (
         # Only useful with an acoustic calibrator fitted to the microphone.
         entity_registry_enabled_default=False,
         action=Action.CALIBRATION,
+        requirement="acoustic_calibrator",
     ),
 )
 
@@ -144,6 +148,8 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
     """Asks an instrument to run an action: over its websocket if open, else REST."""
 
     entity_description: MyCirrusButtonEntityDescription
+    # Fixed for the button's life: not worth a row in every recorded state.
+    _unrecorded_attributes = frozenset({"requirement"})
 
     def __init__(
         self,
@@ -154,6 +160,8 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
         """Initialise the button."""
         super().__init__(runtime.coordinator, record, description)
         self.runtime = runtime
+        if description.requirement is not None:
+            self._attr_extra_state_attributes = {"requirement": description.requirement}
 
     @property
     def available(self) -> bool:
