@@ -9,11 +9,14 @@ from custom_components.mycirrus.const import (
     CONF_DRIFT_THRESHOLD,
     CONF_LIVE_INTERVAL,
     CONF_LIVE_VALUES,
+    CONF_SERIAL,
     DOMAIN,
+    SUBENTRY_TYPE_INSTRUMENT,
 )
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from simulator import ALL_SCOPES, Simulator
 
 from .conftest import API_KEY, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
@@ -153,10 +156,37 @@ async def test_options_flow(
     # The new threshold: an offset of 0.04 dB is drift now.
     assert hass.states.get(DRIFT).state == "on"
     ids = {
-        entry.unique_id
-        for entry in __import__("homeassistant.helpers.entity_registry", fromlist=["x"])
-        .async_get(hass)
-        .entities.values()
-        if entry.platform == DOMAIN
+        registered.unique_id
+        for registered in er.async_get(hass).entities.values()
+        if registered.platform == DOMAIN
     }
     assert f"{ONLINE}_31.5hz" in ids
+    assert f"{ONLINE}_laf" not in ids  # no longer chosen: gone, not left behind
+
+
+async def test_unchosen_levels_go_for_a_serial_with_an_underscore(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    mast = "QT_200001"
+    simulator.add_instrument(mast, "Mast")
+    entry = await set_up()
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data={CONF_SERIAL: mast},
+            subentry_type=SUBENTRY_TYPE_INSTRUMENT,
+            title="Mast",
+            unique_id=mast,
+        ),
+    )
+    await async_settle(hass)
+    await async_wait_pushing(entry, mast)
+    registry = er.async_get(hass)
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{mast}_laf") is not None
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_LIVE_VALUES: ["LAeq", "LCPeak"]}
+    )
+    await async_settle(hass)
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{mast}_laf") is None
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{ONLINE}_laf") is None
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{mast}_laeq") is not None

@@ -204,10 +204,15 @@ def _async_remove_unchosen_levels(
     Otherwise they would stay in the registry as "no longer provided".
     """
     unchosen = {name.lower() for name in LIVE_VALUES} - {n.lower() for n in names}
+    # Whole unique ids: a serial may itself contain "_".
+    unique_ids = {
+        f"{serial}_{name}"
+        for serial in entry.runtime_data.coordinator.records
+        for name in unchosen
+    }
     registry = er.async_get(hass)
     for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-        _, _, key = registered.unique_id.partition("_")
-        if registered.domain == "sensor" and key in unchosen:
+        if registered.domain == "sensor" and registered.unique_id in unique_ids:
             registry.async_remove(registered.entity_id)
 
 
