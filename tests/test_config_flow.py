@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous_serialize
 
 from custom_components.mycirrus.const import (
     CONF_API_URL,
@@ -24,6 +25,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFl
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers import config_validation as cv
 from simulator import Simulator
 
 from .conftest import (
@@ -77,6 +79,39 @@ def suggested(result: ConfigFlowResult, field: str) -> Any:
     raise KeyError(field)
 
 
+def form_data(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return what the frontend's form starts with, before the user types.
+
+    The schema is serialised as the flow API sends it, and read as the
+    frontend's computeInitialHaFormData does: a suggested value, else a
+    default, else, for a section, its fields' values (if it is required or has
+    any); a required text field without either starts empty.
+    """
+    schema = result["data_schema"]
+    assert schema is not None
+    return _initial_data(
+        voluptuous_serialize.convert(schema, custom_serializer=cv.custom_serializer)
+    )
+
+
+def _initial_data(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field in fields:
+        name = field["name"]
+        suggestion = (field.get("description") or {}).get("suggested_value")
+        if suggestion is not None:
+            data[name] = suggestion
+        elif "default" in field:
+            data[name] = field["default"]
+        elif field.get("type") == "expandable":
+            nested = _initial_data(field["schema"])
+            if field.get("required") or nested:
+                data[name] = nested
+        elif field.get("required"):
+            data[name] = ""
+    return data
+
+
 def credentials(api_key: str, api_url: str) -> dict[str, Any]:
     return {CONF_API_KEY: api_key, SECTION_ADVANCED: {CONF_API_URL: api_url}}
 
@@ -117,7 +152,14 @@ async def test_default_url_when_the_section_stays_closed(
     with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
         result = await start_user_flow(hass)
         assert suggested(result, CONF_API_URL) is None
-        result = await submit(hass, result, {CONF_API_KEY: API_KEY})
+        assert form_data(result) == {
+            CONF_API_KEY: "",
+            SECTION_ADVANCED: {CONF_API_URL: api_url},
+        }
+        # The user types the key only.
+        result = await submit(
+            hass, result, {**form_data(result), CONF_API_KEY: API_KEY}
+        )
     assert result["step_id"] == "instruments"
     result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE]})
     assert result["data"][CONF_API_URL] == api_url
@@ -153,6 +195,7 @@ async def test_user_errors_then_success(
     # The form keeps what the user typed.
     assert suggested(result, CONF_API_URL) == api_url
     assert suggested(result, CONF_API_KEY) == API_KEY
+    assert form_data(result) == user_input
 
     simulator.clear_faults()
     simulator.add_key(API_KEY)
@@ -463,6 +506,8 @@ async def test_reconfigure_keeps_the_url_by_default(
     simulator.add_key(OTHER_KEY)
     result = await entry.start_reconfigure_flow(hass)
     assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
-    result = await submit(hass, result, {CONF_API_KEY: OTHER_KEY})
+    # The form starts with the entry's URL: the user types the new key only.
+    assert form_data(result)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
+    result = await submit(hass, result, {**form_data(result), CONF_API_KEY: OTHER_KEY})
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_URL] == api_url

@@ -102,7 +102,10 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                 vol.Required(CONF_API_KEY): TextSelector(
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
-                vol.Optional(SECTION_ADVANCED, default={}): section(
+                # Required and without a default of its own: the frontend then
+                # fills the section from the URL field's default or suggestion
+                # (a section default, even {}, would replace them).
+                vol.Required(SECTION_ADVANCED): section(
                     vol.Schema(
                         {
                             vol.Required(CONF_API_URL, default=api_url): TextSelector(
