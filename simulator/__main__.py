@@ -29,10 +29,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="A MyCirrus cloud simulator: the instrument and monitor "
         "endpoints under /v1 and the live websocket at /v1/live/{serial}.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
     parser.add_argument(
-        "--instruments", type=int, default=3, help="number of demo instruments"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8080,
+        help="port to listen on (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--instruments",
+        type=int,
+        default=3,
+        help="number of demo instruments (%(default)s)",
     )
     parser.add_argument(
         "--file",
@@ -90,7 +102,15 @@ async def serve(args: argparse.Namespace) -> None:
     simulator = build_simulator(args)
     runner = web.AppRunner(simulator.make_app())
     await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as err:
+        await runner.cleanup()
+        # e.g. scripts/develop's own simulator already holds the port.
+        raise SystemExit(
+            f"python -m simulator: cannot listen on {args.host}:{args.port}: "
+            f"{err.strerror or err} (choose another --port)"
+        ) from None
     keys = ", ".join(simulator.keys)
     print(
         f"MyCirrus simulator on http://{args.host}:{args.port}/v1 with "

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 import json
 from pathlib import Path
+import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -76,6 +77,19 @@ async def test_serve_without_demo(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_serve_on_a_port_in_use(socket_enabled: None) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exited:
+            await serve(parse_args(["--port", str(port)]))
+    assert str(exited.value).startswith(
+        f"python -m simulator: cannot listen on 127.0.0.1:{port}: "
+    )
+    assert "choose another --port" in str(exited.value)
 
 
 def test_main_stops_on_ctrl_c() -> None:
