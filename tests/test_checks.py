@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mycirrus.const import (
     CONF_DRIFT_THRESHOLD,
@@ -124,8 +125,10 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {
-        "granted": "-",
+        "granted": "instruments:read",
         "missing": "data.system:read",
+        # No live data has flowed and no button was pressed yet.
+        "unknown": "data.live:read, instruments:action",
     }
     schema = result["data_schema"].schema
     defaults = {str(key): key.default() for key in schema}
@@ -190,3 +193,16 @@ async def test_unchosen_levels_go_for_a_serial_with_an_underscore(
     assert registry.async_get_entity_id("sensor", DOMAIN, f"{mast}_laf") is None
     assert registry.async_get_entity_id("sensor", DOMAIN, f"{ONLINE}_laf") is None
     assert registry.async_get_entity_id("sensor", DOMAIN, f"{mast}_laeq") is not None
+
+
+async def test_options_of_an_entry_that_is_not_set_up(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """The options can be changed before set-up; the key is then unknown."""
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert result["description_placeholders"] == {
+        "granted": "-",
+        "missing": "-",
+        "unknown": "instruments:read, data.live:read, instruments:action, "
+        "data.system:read",
+    }

@@ -22,12 +22,18 @@ from .const import (
     DEFAULT_DRIFT_THRESHOLD,
     DEFAULT_LIVE_INTERVAL,
     DEFAULT_LIVE_VALUES,
+    SCOPE_ACTION,
+    SCOPE_LIVE,
+    SCOPE_READ,
+    SCOPE_SYSTEM,
 )
 from .levels import LIVE_VALUES
 from .scopes import ScopeState
 
 # Shown where nothing is known yet (a placeholder, not a sentence).
 _NONE = "-"
+# What the features beyond the status need, in the order the form names them.
+OPTIONAL_SCOPES = (SCOPE_LIVE, SCOPE_ACTION, SCOPE_SYSTEM)
 
 
 class MyCirrusOptionsFlow(OptionsFlow):
@@ -95,18 +101,19 @@ class MyCirrusOptionsFlow(OptionsFlow):
         )
 
     def _scope_placeholders(self) -> dict[str, str]:
-        """Name the scopes the key was seen to have and to lack."""
-        granted: list[str] = []
-        missing: list[str] = []
+        """Name the scopes the key was seen to have, to lack, or not yet tried."""
+        seen: dict[ScopeState, list[str]] = {state: [] for state in ScopeState}
         entry = self.config_entry
         if entry.state is ConfigEntryState.LOADED:
+            # A loaded entry has listed its instruments: it has instruments:read.
+            seen[ScopeState.GRANTED].append(SCOPE_READ)
             scopes = entry.runtime_data.scopes
-            for scope in scopes.as_dict():
-                if scopes.state(scope) is ScopeState.GRANTED:
-                    granted.append(scope)
-                elif scopes.state(scope) is ScopeState.MISSING:
-                    missing.append(scope)
+            for scope in OPTIONAL_SCOPES:
+                seen[scopes.state(scope)].append(scope)
+        else:  # not set up: nothing is known of the key
+            seen[ScopeState.UNKNOWN] = [SCOPE_READ, *OPTIONAL_SCOPES]
         return {
-            "granted": ", ".join(granted) or _NONE,
-            "missing": ", ".join(missing) or _NONE,
+            "granted": ", ".join(seen[ScopeState.GRANTED]) or _NONE,
+            "missing": ", ".join(seen[ScopeState.MISSING]) or _NONE,
+            "unknown": ", ".join(seen[ScopeState.UNKNOWN]) or _NONE,
         }
