@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.mycirrus.api import LiveStatus
 from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.diagnostics import async_get_device_diagnostics
-from custom_components.mycirrus.ratelimit import STORAGE_KEY, _remaining
+from custom_components.mycirrus.ratelimit import DATA_LIMITERS, STORAGE_KEY, _remaining
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
@@ -175,6 +175,21 @@ async def test_pause_is_saved_and_capped_by_what_was_asked(
     ):
         assert _remaining(saved) == pytest.approx(300, abs=1)
     assert _remaining({"until": "garbage", "seconds": 1}) == 0
+
+
+async def test_the_saved_pauses_are_read_at_the_first_set_up_only(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    """Read again, the store could hand back what it held before a pause noted
+    meanwhile (a 429 answered while the file is read), and the next write
+    would drop that pause."""
+    entry = await set_up()
+    store = hass.data[DATA_LIMITERS].store
+    with patch.object(store, "async_load", AsyncMock(return_value={})) as load:
+        await hass.config_entries.async_reload(entry.entry_id)
+        await async_settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+    load.assert_not_called()
 
 
 async def test_a_new_key_drops_the_old_keys_pause(
