@@ -67,9 +67,9 @@ TARGETS: dict[str, list[str]] = {
         "MyCirrusCoordinator._due",
         "MyCirrusCoordinator.is_followed",
         "MyCirrusCoordinator.instrument_available",
-        "_check_ended",
         "_keep_results_while_offline",
     ],
+    "custom_components/mycirrus/checks.py": ["ended"],
     "custom_components/mycirrus/__init__.py": [
         "async_remove_config_entry_device",
         "_async_entry_updated",
@@ -86,8 +86,8 @@ TARGETS: dict[str, list[str]] = {
     ],
     "custom_components/mycirrus/live.py": [
         "MyCirrusLive.backoff",
-        "MyCirrusLive._async_handle_error",
     ],
+    "custom_components/mycirrus/live_link.py": ["LiveLink._async_handle_error"],
     "custom_components/mycirrus/details.py": [
         "InstrumentDetails.async_refresh_when_due",
         "InstrumentDetails._async_fetch_unlisted",
@@ -262,8 +262,8 @@ def find_targets(base: Path, wanted: dict[str, list[str]]) -> list[Target]:
     targets = []
     for path, names in wanted.items():
         if not (base / path).is_file():
-            print(f"skipped: {path} does not exist", file=sys.stderr)
-            continue
+            # A target that moved must be listed anew, not left out unseen.
+            raise SystemExit(f"mutate: {path} does not exist")
         source = (base / path).read_text()
         for qualname in names:
             node: ast.AST | None = ast.parse(source)
@@ -271,8 +271,7 @@ def find_targets(base: Path, wanted: dict[str, list[str]]) -> list[Target]:
                 scopes = [n for n in getattr(node, "body", []) if hasattr(n, "name")]
                 node = next((n for n in scopes if n.name == part), None)
             if not isinstance(node, FUNCS):
-                print(f"skipped: {path}:{qualname} not found", file=sys.stderr)
-                continue
+                raise SystemExit(f"mutate: no function {qualname} in {path}")
             body = node.body[1:] if _is_docstring(node.body[0]) else node.body
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             first = body[0].lineno if body else node.lineno

@@ -151,6 +151,31 @@ async def test_pause_survives_a_restart(
     assert sum(simulator.requests.values()) == 0
 
 
+@pytest.mark.parametrize("set_up_first", [True, False])
+async def test_deleting_an_entry_forgets_its_pause(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    set_up: SetUp,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    set_up_first: bool,
+) -> None:
+    """Set up or not in this run, a deleted entry leaves no saved pause."""
+    until_ = dt_util.utcnow() + timedelta(seconds=600)
+    other = {"until": until_.isoformat(), "seconds": 900}
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {config_entry.entry_id: other, "another-entry": other},
+    }
+    if set_up_first:
+        await set_up()
+    await hass.config_entries.async_remove(config_entry.entry_id)
+    await async_advance(hass, freezer, 2)  # the store writes a second later
+    assert hass_storage[STORAGE_KEY]["data"] == {"another-entry": other}
+    assert config_entry.entry_id not in hass.data[DATA_LIMITERS].by_entry
+
+
 async def test_pause_is_saved_and_capped_by_what_was_asked(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],

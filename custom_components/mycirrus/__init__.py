@@ -118,7 +118,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
     """Withdraw the repair issues and the saved pause of a deleted entry."""
     async_prune_issues(hass, entry.entry_id, None)
-    async_forget_limiter(hass, entry.entry_id)
+    await async_forget_limiter(hass, entry.entry_id)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -78,11 +78,12 @@ async def async_get_limiter(hass: HomeAssistant, entry: ConfigEntry) -> RateLimi
     return limiter
 
 
-@callback
-def async_forget_limiter(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the limiter and saved pause of an entry that is deleted."""
-    if (limiters := hass.data.get(DATA_LIMITERS)) is None:
-        return
+async def async_forget_limiter(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the limiter and saved pause of an entry that is deleted.
+
+    Also of one not set up in this run: its pause may be saved from the last.
+    """
+    limiters = await _async_limiters(hass)
     limiters.by_entry.pop(entry_id, None)
     limiters.saved.pop(entry_id, None)
     _schedule_save(limiters)
