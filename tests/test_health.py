@@ -45,8 +45,13 @@ def health_entities(hass: HomeAssistant, serial: str) -> dict[str, er.RegistryEn
 
 
 async def test_health_sensors(
-    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    # A stopped clock: the last boot is now less the uptime, and the simulator
+    # and Home Assistant would otherwise read now on either side of a second.
     simulator.instruments[NO_SIC].health = None  # not a Quantum: not reported
     await set_up()
     entities = health_entities(hass, ONLINE)
