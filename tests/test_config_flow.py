@@ -7,7 +7,6 @@ from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous_serialize
 
 from custom_components.mycirrus.const import (
     CONF_API_URL,
@@ -25,7 +24,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFl
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.data_entry_flow import FlowManagerIndexView
 from simulator import Simulator
 
 from .conftest import (
@@ -79,19 +78,16 @@ def suggested(result: ConfigFlowResult, field: str) -> Any:
     raise KeyError(field)
 
 
-def form_data(result: ConfigFlowResult) -> dict[str, Any]:
+def form_data(hass: HomeAssistant, result: ConfigFlowResult) -> dict[str, Any]:
     """Return what the frontend's form starts with, before the user types.
 
-    The schema is serialised as the flow API sends it, and read as the
-    frontend's computeInitialHaFormData does: a suggested value, else a
-    default, else, for a section, its fields' values (if it is required or has
-    any); a required text field without either starts empty.
+    The schema is serialised by the flow API's own view, as the frontend gets
+    it, and read as the frontend's computeInitialHaFormData does: a suggested
+    value, else a default, else, for a section, its fields' values (if it is
+    required or has any); a required text field without either starts empty.
     """
-    schema = result["data_schema"]
-    assert schema is not None
-    return _initial_data(
-        voluptuous_serialize.convert(schema, custom_serializer=cv.custom_serializer)
-    )
+    view = FlowManagerIndexView(hass.config_entries.flow)
+    return _initial_data(view._prepare_result_json(result)["data_schema"])
 
 
 def _initial_data(fields: list[dict[str, Any]]) -> dict[str, Any]:
@@ -152,13 +148,13 @@ async def test_default_url_when_the_section_stays_closed(
     with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
         result = await start_user_flow(hass)
         assert suggested(result, CONF_API_URL) is None
-        assert form_data(result) == {
+        assert form_data(hass, result) == {
             CONF_API_KEY: "",
             SECTION_ADVANCED: {CONF_API_URL: api_url},
         }
         # The user types the key only.
         result = await submit(
-            hass, result, {**form_data(result), CONF_API_KEY: API_KEY}
+            hass, result, {**form_data(hass, result), CONF_API_KEY: API_KEY}
         )
     assert result["step_id"] == "instruments"
     result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE]})
@@ -195,7 +191,7 @@ async def test_user_errors_then_success(
     # The form keeps what the user typed.
     assert suggested(result, CONF_API_URL) == api_url
     assert suggested(result, CONF_API_KEY) == API_KEY
-    assert form_data(result) == user_input
+    assert form_data(hass, result) == user_input
 
     simulator.clear_faults()
     simulator.add_key(API_KEY)
@@ -507,7 +503,9 @@ async def test_reconfigure_keeps_the_url_by_default(
     result = await entry.start_reconfigure_flow(hass)
     assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
     # The form starts with the entry's URL: the user types the new key only.
-    assert form_data(result)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
-    result = await submit(hass, result, {**form_data(result), CONF_API_KEY: OTHER_KEY})
+    assert form_data(hass, result)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
+    result = await submit(
+        hass, result, {**form_data(hass, result), CONF_API_KEY: OTHER_KEY}
+    )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_URL] == api_url
