@@ -109,39 +109,25 @@ def action_errors[EntityT: MyCirrusButtonEntity, **P](
 
     @wraps(func)
     async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        placeholders = {
-            "name": self.record.name,
-            "serial": self.serial,
-            "action": self.entity_description.action.value,
-        }
+        error = self.action_error
         try:
             await func(self, *args, **kwargs)
         except MyCirrusAuthenticationError as err:
             self.coordinator.config_entry.async_start_reauth(self.hass)
-            raise _error("action_invalid_auth", placeholders) from err
+            raise error("action_invalid_auth") from err
         except MyCirrusPermissionError as err:
             self.runtime.scopes.lacking(SCOPE_ACTION)
-            raise _error("action_forbidden", placeholders, SCOPE_ACTION) from err
+            raise error("action_forbidden", SCOPE_ACTION) from err
         except MyCirrusRateLimitError as err:
-            raise _error("action_rate_limited", placeholders) from err
+            raise error("action_rate_limited") from err
         except MyCirrusNotFoundError as err:
-            raise _error("action_not_found", placeholders) from err
+            raise error("action_not_found") from err
         except MyCirrusConnectionError as err:
-            raise _error("action_cannot_connect", placeholders, str(err)) from err
+            raise error("action_cannot_connect", str(err)) from err
         except MyCirrusError as err:
-            raise _error("action_failed", placeholders, str(err)) from err
+            raise error("action_failed", str(err)) from err
 
     return handler
-
-
-def _error(
-    key: str, placeholders: dict[str, str], detail: str | None = None
-) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={**placeholders, "detail": detail or ""},
-    )
 
 
 class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
@@ -163,6 +149,19 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
         if description.requirement is not None:
             self._attr_extra_state_attributes = {"requirement": description.requirement}
 
+    def action_error(self, key: str, detail: str | None = None) -> HomeAssistantError:
+        """Return the translated error ``key`` about this button's action."""
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={
+                "name": self.record.name,
+                "serial": self.serial,
+                "action": self.entity_description.action.value,
+                "detail": detail or "",
+            },
+        )
+
     @property
     def available(self) -> bool:
         """Return False only while the instrument is known to be offline.
@@ -178,14 +177,7 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
         action = self.entity_description.action
         if running(self.record.status, action) and action is not Action.IDENTIFY:
             # Refused here: a second answer could not be told from the first's.
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="action_running",
-                translation_placeholders={
-                    "name": self.record.name,
-                    "action": action.value,
-                },
-            )
+            raise self.action_error("action_running")
         answer = await self.runtime.live.async_action(self.serial, action)
         if answer is not None:
             status, detail = answer.status, answer.error
@@ -193,16 +185,7 @@ class MyCirrusButtonEntity(MyCirrusStatusEntity, ButtonEntity):
             status = (await self.runtime.client.action(self.serial, action)).status
             detail = None
         if result_state(status) in RESULTS_FAILED:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="action_refused",
-                translation_placeholders={
-                    "name": self.record.name,
-                    "serial": self.serial,
-                    "action": action.value,
-                    "detail": detail or str(status),
-                },
-            )
+            raise self.action_error("action_refused", detail or str(status))
         self.runtime.scopes.granted(SCOPE_ACTION)
         coordinator: MyCirrusCoordinator = self.coordinator
         coordinator.async_action_accepted(self.serial, action)
