@@ -31,7 +31,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from simulator import SimInstrument, Simulator
 
-from .helpers import async_settle
+from .helpers import async_settle, async_wait_pushing
 
 API_KEY = "mycirrus-123456-AABBCCDD11223344"
 OTHER_KEY = "mycirrus-654321-99887766FFEEDDCC"
@@ -43,6 +43,8 @@ OFFLINE = "QT100002"  # offline, results kept
 CALIBRATING = "QT100003"  # calibrating now
 NEVER_CALIBRATED = "QT100004"  # never calibrated, SIC failed with an unknown word
 NO_SIC = "QT100005"  # no SIC feature, calibration failed
+# The online instruments: each opens a live connection.
+PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
 
 
 def _calibration(days: int, status: str = "Success") -> dict[str, Any]:
@@ -204,6 +206,13 @@ def config_entry(
 
 
 type SetUp = Callable[[], Awaitable[MockConfigEntry]]
+
+
+async def set_up_pushing(set_up: SetUp) -> MockConfigEntry:
+    """Set the entry up and wait until every online instrument pushes."""
+    entry = await set_up()
+    await async_wait_pushing(entry, *PUSHING)
+    return entry
 
 
 @pytest.fixture

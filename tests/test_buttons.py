@@ -16,10 +16,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 from simulator import ALL_SCOPES, Simulator
 
-from .conftest import API_KEY, CALIBRATING, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
+from .conftest import API_KEY, ONLINE, PUSHING, SetUp
 from .helpers import async_advance, async_settle, async_wait_pushing, until
 
-PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
 RUN_SIC = "button.site_gate_run_sic"
 IDENTIFY = "button.site_gate_identify"
 SIC_RUNNING = "binary_sensor.site_gate_sic_in_progress"

@@ -26,17 +26,11 @@ from .conftest import (
     NO_SIC,
     OFFLINE,
     ONLINE,
+    PUSHING,
     SetUp,
+    set_up_pushing,
 )
 from .helpers import async_advance, async_settle, async_wait_pushing, until
-
-PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
-
-
-async def set_up_pushing(set_up: SetUp) -> MockConfigEntry:
-    entry = await set_up()
-    await async_wait_pushing(entry, *PUSHING)
-    return entry
 
 
 def written(hass: HomeAssistant) -> list[str]:

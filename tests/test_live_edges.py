@@ -9,7 +9,6 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mycirrus.api import LiveError, MyCirrusPermissionError
 from custom_components.mycirrus.data import InstrumentRecord, LinkState
@@ -21,16 +20,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from simulator import Simulator
 
-from .conftest import CALIBRATING, NEVER_CALIBRATED, NO_SIC, ONLINE, SetUp
+from .conftest import NO_SIC, ONLINE, SetUp, set_up_pushing
 from .helpers import async_advance, async_settle, async_wait_pushing, until
-
-PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
-
-
-async def set_up_pushing(set_up: SetUp) -> MockConfigEntry:
-    entry = await set_up()
-    await async_wait_pushing(entry, *PUSHING)
-    return entry
 
 
 async def test_a_bug_ends_the_connection_not_the_push(
