@@ -15,9 +15,12 @@ from typing import Any
 from aiohttp import web
 
 from .control import ControlApi
+from .data import DataApi
+from .events import event_record, trigger_name
 from .live import LiveHub
 from .monitor import MonitorApi
 from .rest import RestApi
+from .shape import MeasurementShape
 from .state import (
     ALL_SCOPES,
     DEFAULT_API_KEY,
@@ -28,12 +31,14 @@ from .state import (
     SimInstrument,
     iso,
 )
+from .stored import track_uploads
 
 __all__ = [
     "ALL_SCOPES",
     "DEFAULT_API_KEY",
     "Fault",
     "FaultKind",
+    "MeasurementShape",
     "SimInstrument",
     "Simulator",
     "iso",
@@ -46,6 +51,13 @@ class Simulator(Cloud):
     Status changes reach open live websockets through ``publish()``, which
     the simulator calls itself wherever it changes a status; a test that
     sets an instrument's attributes directly calls it afterwards.
+
+    Stored data (``/data/noise/measurements``, ``/data/events``,
+    ``/data/weather``) is computed from each instrument's serial,
+    ``measurement_period``, ``event_trigger`` and the clock, agrees with the
+    live levels the websockets sent, and waits while an instrument is offline:
+    see ``stop_uploads``. ``measurement_shape`` lays out the measurements
+    answer; ``add_event`` stores a noise event.
     """
 
     def __init__(
@@ -56,11 +68,13 @@ class Simulator(Cloud):
         calibration_duration: timedelta = timedelta(seconds=90),
         sic_duration: timedelta = timedelta(seconds=45),
         live_period: float = 0.0,
+        measurement_shape: MeasurementShape | str = "flat",
     ) -> None:
         """Create an empty cloud; add keys and instruments before use.
 
         ``live_period``: seconds between live data messages (0: only when
-        ``send_live_data`` is called).
+        ``send_live_data`` is called). ``measurement_shape``: the layout of
+        the measurements answer, or its words (see ``simulator.shape``).
         """
         super().__init__(
             now=now,
@@ -69,6 +83,10 @@ class Simulator(Cloud):
             sic_duration=sic_duration,
         )
         self.live_period = live_period
+        if isinstance(measurement_shape, str):
+            measurement_shape = MeasurementShape.parse(measurement_shape)
+        # Set it (e.g. MeasurementShape.parse("list,wrap=data")) at any time.
+        self.measurement_shape = measurement_shape
         self._live = LiveHub(self)
 
     def make_app(self) -> web.Application:
@@ -77,6 +95,7 @@ class Simulator(Cloud):
         app = web.Application(middlewares=[rest.middleware])
         rest.add_routes(app)
         MonitorApi(self).add_routes(app)
+        DataApi(self).add_routes(app)
         ControlApi(self).add_routes(app)
         app.router.add_get("/v1/live/{serial}", self._live.handle, name="live")
         app.on_startup.append(self._live.on_startup)
@@ -124,9 +143,63 @@ class Simulator(Cloud):
         """Queue the status to each open socket (of ``serial``) that lacks it.
 
         An instrument that is offline (or gone) then has its sockets closed
-        with code 4000.
+        with code 4000, and its uploads stop from now (see ``stop_uploads``).
         """
+        track_uploads(self.instruments.values(), self.now())
         self._live.publish(serial)
+
+    # -- stored data -------------------------------------------------------
+
+    def stop_uploads(self, serial: str, since: datetime | None = None) -> None:
+        """Hold back the instrument's data that ends after ``since`` (None: now).
+
+        The simulator does the same by itself when it sees an instrument
+        offline: in ``update()``, ``publish()`` and at every request, so a test
+        that sets ``online`` directly calls ``publish()`` at the moment it
+        means. This also holds back an online instrument's data (a stuck
+        modem), or moves the moment an offline one stopped, until
+        ``resume_uploads``.
+        """
+        instrument = self.instruments[serial]
+        instrument.uploads_held = True
+        instrument.uploads_stopped = since or self.now()
+
+    def resume_uploads(self, serial: str) -> None:
+        """Let the instrument's held-back data appear, once it is online."""
+        instrument = self.instruments[serial]
+        instrument.uploads_held = False
+        track_uploads([instrument], self.now())
+
+    def add_event(
+        self,
+        serial: str,
+        *,
+        start: datetime,
+        end: datetime | None = None,
+        level: float = 85.0,
+        type: str = "Level",
+        name: str | None = None,
+        audio: bool = True,
+    ) -> dict[str, Any]:
+        """Store a noise event of ``serial``, 10 s long unless ``end`` says.
+
+        It appears, instead of any the simulator computes for its measurement
+        period, once it has ended and is uploaded. Returns the record
+        ``/data/events`` answers: change it to change the answer.
+        """
+        instrument = self.instruments[serial]
+        end = end or start + timedelta(seconds=10)
+        record = event_record(
+            serial,
+            start=start,
+            end=end,
+            level=level,
+            type=type,
+            name=name or trigger_name(instrument.event_trigger or 80.0),
+            audio=audio,
+        )
+        self.stored.add_event(record, start, end)
+        return record
 
     # -- the live websocket ------------------------------------------------
 

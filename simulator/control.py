@@ -30,6 +30,7 @@ SETTABLE = frozenset(f.name for f in fields(SimInstrument)) - {
     "calibration_ends",
     "sic_ends",
     "boot_time",
+    "uploads_stopped",
 }
 
 

@@ -52,6 +52,22 @@ class SimInstrument:
     health: dict[str, float] | None = field(default_factory=default_health)
     # Uptime counts from here on the simulator's clock; move it to "reboot".
     boot_time: datetime | None = None
+    # Stored data: the measurement period in minutes (periods align to it on
+    # the UTC clock); the LAFMax over which a period holds a noise event (None:
+    # no events but those added); weather values that replace the computed ones.
+    measurement_period: int = 5
+    event_trigger: float | None = 80.0
+    weather_override: dict[str, Any] = field(default_factory=dict)
+    # Data that ends after ``uploads_stopped`` has not reached the cloud yet.
+    # The simulator sets it when it sees the instrument offline (or
+    # ``uploads_held``) and clears it when it sees it online again.
+    uploads_stopped: datetime | None = None
+    uploads_held: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse a measurement period that does not divide a day into minutes."""
+        if not 1 <= self.measurement_period <= 1440 or 1440 % self.measurement_period:
+            raise ValueError("measurement_period: minutes that divide a day")
 
     def info(self) -> dict[str, Any]:
         """Return the instrument as the API's Instrument object."""

@@ -40,7 +40,7 @@ NAMES = (
 NIGHT = 42.0  # dB(A), background in the small hours
 DAY = 60.0  # dB(A), background through the working day
 # Road traffic, unweighted, relative: most energy low, falling off above 1 kHz.
-_SPECTRUM = (-2.0, 0.0, -1.0, -3.0, -5.0, -6.0, -8.0, -12.0, -18.0, -27.0)
+SPECTRUM = (-2.0, 0.0, -1.0, -3.0, -5.0, -6.0, -8.0, -12.0, -18.0, -27.0)
 _SPREAD = 2.0  # standard deviation of LAF around the background, dB
 # The energy average runs over the last minute of the simulator's clock.
 _WINDOW = timedelta(seconds=60)
@@ -48,7 +48,11 @@ _WINDOW = timedelta(seconds=60)
 
 def activity(moment: datetime) -> float:
     """Return how busy the road is at ``moment``: 0 at night, 1 by day."""
-    hour = moment.hour + moment.minute / 60
+    return activity_at(moment.hour + moment.minute / 60)
+
+
+def activity_at(hour: float) -> float:
+    """Return how busy the road is at ``hour`` (0 to 24, UTC): 0 at night, 1 by day."""
     return min(_ramp(hour, 5.0, 8.0), 1.0 - _ramp(hour, 19.0, 23.0))
 
 
@@ -133,6 +137,6 @@ class NoiseLevels:
 
     def _octaves(self, lzeq: float) -> dict[str, float]:
         """Return octave bands whose energy adds up to ``lzeq``."""
-        raw = [shape + self._random.gauss(0.0, 1.0) for shape in _SPECTRUM]
+        raw = [shape + self._random.gauss(0.0, 1.0) for shape in SPECTRUM]
         shift = lzeq - energy_sum(raw)
         return {name: level + shift for name, level in zip(OCTAVES, raw, strict=True)}

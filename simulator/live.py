@@ -168,8 +168,8 @@ class LiveHub:
         conn.queue.put_nowait(frame)
         return True
 
-    def _send(self, conn: Connection, message: dict[str, Any]) -> None:
-        self._queue(conn, _Frame(message["type"], json.dumps(message)))
+    def _send(self, conn: Connection, message: dict[str, Any]) -> bool:
+        return self._queue(conn, _Frame(message["type"], json.dumps(message)))
 
     def _close(self, conn: Connection, code: int, message: str) -> None:
         conn.closing = True
@@ -202,12 +202,17 @@ class LiveHub:
             return
         now = self._sim.now()
         sample = self._levels_of(serial).sample(now) if values is None else {}
+        sent: dict[str, Any] = {}
         for conn in listeners:
             assert conn.types is not None
             chosen = (
                 values if values is not None else {n: sample[n] for n in conn.types}
             )
-            self._send(conn, messages.live_data(chosen.items(), now))
+            if self._send(conn, messages.live_data(chosen.items(), now)):
+                sent.update(chosen)
+        # The stored periods agree with what the instrument actually sent.
+        if sent:
+            self._sim.stored.live.record(serial, now.timestamp(), sent)
 
     def _levels_of(self, serial: str) -> NoiseLevels:
         if serial not in self._levels:

@@ -26,6 +26,9 @@ SCOPES = {
     "rename": "instruments:write",
     "action": "instruments:action",
     "monitor": "data.system:read",
+    "measurements": "data.noise:read",
+    "events": "data.events:read",
+    "weather": "data.enviro:read",
     "live": "instruments:read",
 }
 

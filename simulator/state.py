@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from .instrument import SimInstrument, demo_health, iso
+from .stored import StoredData, track_uploads
 
 __all__ = [
     "ALL_SCOPES",
@@ -113,6 +114,7 @@ class Cloud:
         self.requests: Counter[str] = Counter()
         self.status_requests: Counter[str] = Counter()
         self.seen_keys: Counter[str] = Counter()
+        self.stored = StoredData()
         self._changed = asyncio.Event()
 
     def now(self) -> datetime:
@@ -169,17 +171,28 @@ class Cloud:
             serial=serial, name=name or f"Monitor {serial}", **kwargs
         )
         self.instruments[serial] = instrument
+        track_uploads([instrument], self.now())
         return instrument
 
-    def add_demo_instruments(self, count: int) -> None:
-        """Add ``count`` instruments in a variety of plausible states."""
+    def add_demo_instruments(
+        self, count: int, *, measurement_period: int | None = None
+    ) -> None:
+        """Add ``count`` instruments in a variety of plausible states.
+
+        Most measure in 5-minute periods, the second in 1-minute and the third
+        in 15-minute ones, unless ``measurement_period`` sets them all; every
+        fourth from the first has the Weather feature.
+        """
         now = self.now()
         for index in range(count):
             serial = f"QT{100001 + index}"
+            features = ["SIC", "Modem"] + (["Weather"] if index % 4 == 0 else [])
             instrument = self.add_instrument(
                 serial,
                 f"Noise monitor {index + 1}",
                 boot_time=now - timedelta(days=1 + 3 * (index % 4), hours=index),
+                features=features,
+                measurement_period=measurement_period or {1: 1, 2: 15}.get(index, 5),
             )
             instrument.health = demo_health(index)
             instrument.last_calibration = {
@@ -294,8 +307,12 @@ class Cloud:
         return "InProgress"
 
     def advance(self) -> list[Finished]:
-        """Finish the calibrations and SICs whose time has come."""
+        """Finish the calibrations and SICs whose time has come.
+
+        Also notes whose uploads stopped or resumed since it last looked.
+        """
         now = self.now()
+        track_uploads(self.instruments.values(), now)
         finished: list[Finished] = []
         for instrument in self.instruments.values():
             if instrument.calibration_ends and now >= instrument.calibration_ends:
