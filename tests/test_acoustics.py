@@ -1,0 +1,317 @@
+"""How stored periods become hourly statistics and rating levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+import math
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.mycirrus.acoustics import (
+    DEFAULT_STORED_VALUES,
+    MIN_COVERAGE,
+    STORED_VALUES,
+    Period,
+    RatingHours,
+    StoredKind,
+    conditions_poor,
+    energetic_mean,
+    hourly_rows,
+    rating_levels,
+    rating_windows,
+    stored_kind,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
+UK_HOURS = RatingHours(day_start=7, evening_start=23, night_start=23)
+
+
+def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, 6, 1, hour, minute, second, tzinfo=UTC)
+
+
+def steady(origin: datetime, first: int, last: int, level: float) -> list[Period]:
+    """Return back-to-back 15-minute periods at one level from hour first to last."""
+    start = origin + timedelta(hours=first)
+    return [
+        (start + timedelta(minutes=15 * i), 900.0, level)
+        for i in range((last - first) * 4)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("LAeq", StoredKind.ENERGETIC),
+        ("lceq", StoredKind.ENERGETIC),
+        ("LZeq", StoredKind.ENERGETIC),
+        ("LAFMax", StoredKind.MAXIMUM),
+        ("LAFmax", StoredKind.MAXIMUM),
+        ("LZIMax", StoredKind.MAXIMUM),
+        ("LCPeak", StoredKind.MAXIMUM),
+        ("LeqT1Max", StoredKind.MAXIMUM),
+        ("LAF1", StoredKind.STATISTICAL),
+        ("laf90", StoredKind.STATISTICAL),
+        ("LAF99", StoredKind.STATISTICAL),
+    ],
+)
+def test_stored_kind(name: str, kind: StoredKind) -> None:
+    assert stored_kind(name) is kind
+
+
+@pytest.mark.parametrize("name", ["LAE", "LCE", "LEX8", "LeqT1Type", "wind"])
+def test_sums_and_other_names_are_no_stored_level(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        stored_kind(name)
+
+
+def test_every_offered_value_has_a_kind() -> None:
+    assert set(DEFAULT_STORED_VALUES) <= set(STORED_VALUES)
+    assert len(set(STORED_VALUES)) == len(STORED_VALUES)
+    kinds = {stored_kind(name) for name in STORED_VALUES}
+    assert kinds == set(StoredKind)
+
+
+def test_energetic_mean() -> None:
+    # 10·log10((10^6 + 10^8) / 2): the louder level dominates.
+    assert energetic_mean([(60.0, 1.0), (80.0, 1.0)]) == pytest.approx(77.03, abs=0.01)
+    # 10 min at 50 dB and 50 min at 70 dB: 10·log10((600·10^5 + 3000·10^7) / 3600).
+    expected = 10 * math.log10((600 * 1e5 + 3000 * 1e7) / 3600)
+    assert energetic_mean([(50.0, 600.0), (70.0, 3000.0)]) == pytest.approx(expected)
+    assert expected == pytest.approx(69.22, abs=0.01)
+    assert energetic_mean([(63.2, 5.0)] * 7) == pytest.approx(63.2)
+    # Neither 10^25 overflows nor 10^-5 vanishes.
+    assert energetic_mean([(250.0, 1.0), (250.0, 3.0)]) == pytest.approx(250.0)
+    assert energetic_mean([(-50.0, 2.0)]) == pytest.approx(-50.0)
+    assert energetic_mean([(250.0, 1.0), (-50.0, 1.0)]) == pytest.approx(
+        246.99, abs=0.01
+    )
+    assert energetic_mean([]) is None
+    assert energetic_mean([(70.0, 0.0)]) is None
+
+
+def test_hourly_rows_by_kind() -> None:
+    periods: list[Period] = [(at(10), 600.0, 50.0), (at(10, 10), 3000.0, 70.0)]
+    energetic, maximum, statistical = (
+        hourly_rows(periods, kind)
+        for kind in (StoredKind.ENERGETIC, StoredKind.MAXIMUM, StoredKind.STATISTICAL)
+    )
+    (row,) = energetic
+    assert row.start == at(10)
+    assert row.mean == pytest.approx(10 * math.log10((600 * 1e5 + 3000 * 1e7) / 3600))
+    assert (row.min, row.max, row.duration, row.count) == (50.0, 70.0, 3600.0, 2)
+    # Maxima and statistical levels: the duration-weighted arithmetic mean;
+    # the peak stays in max.
+    for rows in (maximum, statistical):
+        (row,) = rows
+        assert row.mean == pytest.approx((50 * 600 + 70 * 3000) / 3600)
+        assert (row.min, row.max) == (50.0, 70.0)
+
+
+def test_hours_from_period_starts_only() -> None:
+    plus_one = timezone(timedelta(hours=1))
+    periods: list[Period] = [
+        (at(12, 30), 900.0, 60.0),
+        (at(10, 59, 59), 900.0, 61.0),  # runs into 11:00 but starts at 10
+        (datetime(2026, 6, 1, 11, 0, tzinfo=plus_one), 900.0, 62.0),  # 10:00 UTC
+        (at(12), 900.0, 63.0),
+    ]
+    rows = hourly_rows(periods, StoredKind.ENERGETIC)
+    assert [row.start for row in rows] == [at(10), at(12)]  # no 11:00 row
+    assert all(row.start.tzinfo is UTC for row in rows)
+    assert [row.count for row in rows] == [2, 2]
+    assert hourly_rows([], StoredKind.MAXIMUM) == []
+
+
+def test_duplicates_count_once_and_non_measurements_are_dropped() -> None:
+    periods: list[Period] = [
+        (at(10), 900.0, 60.0),
+        (at(10, 15), 900.0, 99999.0),
+        (at(10, 30), 0.0, 80.0),
+        (at(10, 45), 900.0, math.nan),
+        (at(10), 900.0, 66.0),  # the same period again: the last one wins
+    ]
+    (row,) = hourly_rows(periods, StoredKind.MAXIMUM)
+    assert (row.mean, row.min, row.max, row.count) == (66.0, 66.0, 66.0, 1)
+    assert hourly_rows(periods[1:4], StoredKind.MAXIMUM) == []
+
+
+def test_naive_period_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        hourly_rows([(datetime(2026, 6, 1, 10), 60.0, 50.0)], StoredKind.ENERGETIC)
+
+
+def test_fingerprint_changes_only_when_the_periods_change() -> None:
+    base: list[Period] = [(at(10), 900.0, 60.0), (at(10, 15), 900.0, 61.0)]
+    other_hour: list[Period] = [(at(11), 900.0, 50.0)]
+
+    def prints(periods: list[Period]) -> list[object]:
+        return [row.fingerprint for row in hourly_rows(periods, StoredKind.ENERGETIC)]
+
+    first = prints(base + other_hour)
+    hash(first[0])
+    assert prints(other_hour + base[::-1] + base[:1]) == first
+    late = prints([*base, (at(10, 30), 900.0, 62.0), *other_hour])
+    assert late[0] != first[0]
+    assert late[1] == first[1]
+    assert prints([base[0], (at(10, 15), 900.0, 61.5), *other_hour])[0] != first[0]
+    assert prints([base[0], (at(10, 15), 600.0, 61.0), *other_hour])[0] != first[0]
+
+
+@pytest.mark.parametrize(
+    ("day", "evening", "night"),
+    [(19, 7, 23), (7, 23, 19), (7, 7, 23), (-1, 19, 23), (7, 19, 24)],
+)
+def test_rating_hours_out_of_order(day: int, evening: int, night: int) -> None:
+    with pytest.raises(ValueError, match="order"):
+        RatingHours(day_start=day, evening_start=evening, night_start=night)
+
+
+def test_lden_on_an_eu_day() -> None:
+    day = date(2026, 6, 1)
+    levels = rating_levels(steady(at(0), 0, 24, 60.0), day, UTC, RatingHours())
+    assert levels.day == day
+    assert (
+        levels.laeq_day
+        == levels.laeq_evening
+        == levels.laeq_night
+        == pytest.approx(60.0)
+    )
+    assert levels.lden == pytest.approx(
+        60 + 10 * math.log10((12 + 4 * 10**0.5 + 8 * 10) / 24)
+    )
+    assert levels.coverage == {"day": 1.0, "evening": 1.0, "night": 1.0}
+
+
+def test_lden_weighs_day_evening_and_night() -> None:
+    periods = [
+        *steady(at(0), 0, 7, 45.0),
+        *steady(at(0), 7, 19, 65.0),
+        *steady(at(0), 19, 23, 58.0),
+        *steady(at(0), 23, 24, 45.0),
+    ]
+    levels = rating_levels(periods, date(2026, 6, 1), UTC, RatingHours())
+    energy = 12 * 10**6.5 + 4 * 10**6.3 + 8 * 10**5.5
+    assert levels.lden == pytest.approx(10 * math.log10(energy / 24))
+
+
+def test_no_evening_no_lden() -> None:
+    # LAeq,16h 07-23 and LAeq,8h 23-07, as in the UK.
+    periods = [
+        *steady(at(0), 0, 7, 45.0),
+        *steady(at(0), 7, 23, 65.0),
+        *steady(at(0), 23, 24, 51.0),
+    ]
+    levels = rating_levels(periods, date(2026, 6, 1), UTC, UK_HOURS)
+    assert levels.laeq_day == pytest.approx(65.0)
+    assert levels.laeq_night == pytest.approx(
+        10 * math.log10((7 * 10**4.5 + 10**5.1) / 8)
+    )
+    assert levels.laeq_evening is None
+    assert levels.lden is None
+    assert levels.coverage["evening"] == 0.0
+
+
+@pytest.mark.parametrize(("covered", "known"), [(0.74, False), (MIN_COVERAGE, True)])
+def test_coverage_below_three_quarters_gives_no_level(
+    covered: float, known: bool
+) -> None:
+    # Twelve periods, one at the start of every day hour, each covering part of it.
+    periods: list[Period] = [(at(h), covered * 3600, 62.0) for h in range(7, 19)]
+    periods += steady(at(0), 0, 7, 45.0) + steady(at(0), 19, 24, 50.0)
+    levels = rating_levels(periods, date(2026, 6, 1), UTC, RatingHours())
+    assert levels.coverage["day"] == pytest.approx(covered)
+    assert (levels.laeq_day is not None) is known
+    assert (levels.lden is not None) is known
+    assert levels.laeq_evening == pytest.approx(50.0)
+
+
+def test_coverage_is_capped_and_an_empty_day_has_no_levels() -> None:
+    overlapping: list[Period] = [(at(h), 7200.0, 60.0) for h in range(7, 19)]
+    levels = rating_levels(overlapping, date(2026, 6, 1), UTC, RatingHours())
+    assert levels.coverage["day"] == 1.0
+    empty = rating_levels([], date(2026, 6, 1), UTC, RatingHours())
+    assert empty.laeq_day is empty.laeq_evening is empty.laeq_night is None
+    assert empty.lden is None
+    assert empty.coverage == {"day": 0.0, "evening": 0.0, "night": 0.0}
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def length(spans: tuple[tuple[datetime, datetime], ...]) -> float:
+    return sum((end - start).total_seconds() for start, end in spans) / 3600
+
+
+@pytest.mark.parametrize(
+    ("day", "bounds", "night_hours", "total"),
+    [
+        # Clocks go forward at 01:00 GMT: a 23-hour day, a 7-hour night.
+        (date(2026, 3, 29), [(2026, 3, 29, 0), (2026, 3, 29, 6), (2026, 3, 29, 18),
+                             (2026, 3, 29, 22), (2026, 3, 29, 23)], 7, 23),
+        # Clocks go back at 02:00 BST: a 25-hour day, a 9-hour night.
+        (date(2026, 10, 25), [(2026, 10, 24, 23), (2026, 10, 25, 7), (2026, 10, 25, 19),
+                              (2026, 10, 25, 23), (2026, 10, 26, 0)], 9, 25),
+    ],
+)  # fmt: skip
+def test_clock_change_days_in_london(
+    day: date, bounds: list[tuple[int, ...]], night_hours: int, total: int
+) -> None:
+    midnight, day_start, evening_start, night_start, next_midnight = (
+        utc(*b) for b in bounds
+    )
+    windows = rating_windows(day, LONDON, RatingHours())
+    assert windows["day"] == ((day_start, evening_start),)
+    assert windows["evening"] == ((evening_start, night_start),)
+    assert windows["night"] == ((midnight, day_start), (night_start, next_midnight))
+    assert (length(windows["day"]), length(windows["evening"])) == (12, 4)
+    assert length(windows["night"]) == night_hours
+    assert sum(length(spans) for spans in windows.values()) == total
+
+    periods = steady(midnight, -3, total + 3, 60.0)
+    levels = rating_levels(periods, day, LONDON, RatingHours())
+    assert levels.coverage == {"day": 1.0, "evening": 1.0, "night": 1.0}
+    weights = 12 + 4 * 10**0.5 + night_hours * 10
+    assert levels.lden == pytest.approx(60 + 10 * math.log10(weights / total))
+
+
+def test_a_day_in_new_york_takes_its_own_periods() -> None:
+    # 1 July 2026 in New York (UTC-4) runs from 04:00 UTC to 04:00 UTC next day.
+    local = datetime(2026, 7, 1, tzinfo=NEW_YORK)
+    periods = [
+        *steady(local, -4, 0, 90.0),  # 30 June's evening
+        *steady(local, 0, 7, 45.0),
+        *steady(local, 7, 19, 65.0),
+        *steady(local, 19, 23, 58.0),
+        *steady(local, 23, 24, 45.0),
+        *steady(local, 24, 28, 90.0),  # 2 July's night
+    ]
+    levels = rating_levels(periods, date(2026, 7, 1), NEW_YORK, RatingHours())
+    assert levels.laeq_day == pytest.approx(65.0)
+    assert levels.laeq_evening == pytest.approx(58.0)
+    assert levels.laeq_night == pytest.approx(45.0)
+    assert rating_windows(date(2026, 7, 1), NEW_YORK, RatingHours())["day"] == (
+        (utc(2026, 7, 1, 11), utc(2026, 7, 1, 23)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("wind", "rain", "poor"),
+    [
+        (None, None, None),
+        (6.0, None, True),
+        (5.0, None, False),
+        (None, 0.2, True),
+        (None, 0.0, False),
+        (3.0, 0.0, False),
+        (3.0, 0.1, True),
+        (8.0, 0.0, True),
+    ],
+)
+def test_conditions_poor(
+    wind: float | None, rain: float | None, poor: bool | None
+) -> None:
+    assert conditions_poor(wind, rain, 5.0) is poor
