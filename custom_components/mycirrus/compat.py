@@ -5,14 +5,20 @@ the name ``voluptuous`` at run time, and types repair flows' results as
 ``RepairsFlowResult``. At run time the older names work on every release; for the
 type checker ``scripts/lint`` sets ``HA_2026_10`` to match the installed release,
 so each leg checks against the types its Home Assistant declares.
+Statistics metadata gains ``unit_class`` in Home Assistant 2025.11, which
+older releases refuse; ``external_statistic_metadata`` gives either shape.
 Remove this module when 2026.10 is the oldest supported release.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Final
+from typing import Any, Final, cast
 
+from homeassistant.components.recorder.models import (
+    StatisticMeanType,
+    StatisticMetaData,
+)
 from homeassistant.helpers.device_registry import DeviceEntry, DeviceRegistry
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
@@ -28,9 +34,11 @@ else:
     from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
 __all__ = [
+    "STATISTICS_HAVE_UNIT_CLASS",
     "UPDATE_FAILED_HAS_RETRY_AFTER",
     "RepairsFlowResult",
     "async_get_entry_device",
+    "external_statistic_metadata",
     "update_failed",
     "vol",
 ]
@@ -64,3 +72,33 @@ def async_get_entry_device(
         )
         return device
     return registry.async_get_device(identifiers={identifier})
+
+
+# Home Assistant 2025.11 adds unit_class to statistics metadata and reports its
+# absence (an error from 2026.11); 2025.4 stores the metadata's keys as
+# database columns and fails on one it does not have. 2025.4 already takes
+# mean_type, the replacement of has_mean. Let this go when 2025.11 is the
+# oldest supported release.
+STATISTICS_HAVE_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
+
+
+def external_statistic_metadata(
+    *, statistic_id: str, name: str, unit: str, unit_class: str | None = None
+) -> StatisticMetaData:
+    """Return the metadata of an imported statistic with a mean, min and max.
+
+    ``statistic_id`` is ``domain:object_id`` in lower case, and its domain is
+    the source, as ``async_add_external_statistics`` requires. ``unit_class``
+    names Home Assistant's converter for the unit; decibels have none.
+    """
+    metadata: dict[str, Any] = {
+        "mean_type": StatisticMeanType.ARITHMETIC,
+        "has_sum": False,
+        "name": name,
+        "source": statistic_id.partition(":")[0],
+        "statistic_id": statistic_id,
+        "unit_of_measurement": unit,
+    }
+    if STATISTICS_HAVE_UNIT_CLASS:
+        metadata["unit_class"] = unit_class
+    return cast("StatisticMetaData", metadata)
