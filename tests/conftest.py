@@ -147,7 +147,7 @@ def simulator() -> Simulator:
 @pytest.fixture
 def polling_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Open no live websocket, so that the entry polls every instrument."""
-    monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+    monkeypatch.setattr("custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 0)
 
 
 @pytest.fixture

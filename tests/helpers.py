@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.mycirrus.compat import async_get_entry_device
 from custom_components.mycirrus.const import DOMAIN
-from custom_components.mycirrus.data import LinkState
+from custom_components.mycirrus.model import LinkState
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -75,9 +75,26 @@ def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
     return dict(sorted(result.items()))
 
 
-# Background tasks that live as long as their entry: waiting for them would
-# never end. Every other background task (a refresh, a status fetch) ends.
+# Tasks that live as long as their entry: waiting for them would never end.
+# Every other task of the integration (a refresh, a status fetch) ends.
 LONG_LIVED = ("mycirrus live ", "mycirrus keep-alive ", "mycirrus check ")
+
+
+def _busy() -> list[asyncio.Task[Any]]:
+    """Return the integration's unfinished tasks that end by themselves.
+
+    Home Assistant names the tasks it starts for a coordinator after it
+    ("mycirrus - MyCirrus - refresh"); the integration names its own.
+    """
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and "mycirrus" in task.get_name()
+        and not task.get_name().startswith(LONG_LIVED)
+    ]
 
 
 async def async_settle(hass: HomeAssistant) -> None:
@@ -89,12 +106,7 @@ async def async_settle(hass: HomeAssistant) -> None:
     """
     while True:
         await hass.async_block_till_done()
-        busy = [
-            task
-            for task in hass._background_tasks
-            if not task.done() and not task.get_name().startswith(LONG_LIVED)
-        ]
-        if busy:
+        if busy := _busy():
             await asyncio.wait(busy)
         elif connecting(hass):
             # A handshake under way must finish before time moves on, or the
@@ -110,7 +122,7 @@ def connecting(hass: HomeAssistant) -> bool:
         record.link is LinkState.CONNECTING
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry.state is ConfigEntryState.LOADED
-        for record in entry.runtime_data.coordinator.records.values()
+        for record in entry.runtime_data.records.values()
     )
 
 
@@ -129,10 +141,13 @@ async def until(predicate: Callable[[], bool], what: str) -> None:
 
 async def async_wait_pushing(entry: MockConfigEntry, *serials: str) -> None:
     """Wait until the instruments' live websockets are open and have spoken."""
-    records = entry.runtime_data.coordinator.records
+    hub = entry.runtime_data
     await until(
         lambda: all(
-            records[s].pushing and records[s].last_message is not None for s in serials
+            hub.records[s].pushing
+            and (link := hub.push.links.get(s)) is not None
+            and link.last_message is not None
+            for s in serials
         ),
         f"live connections to {', '.join(serials)}",
     )

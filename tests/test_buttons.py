@@ -147,7 +147,9 @@ async def test_refused_action(
     push: bool,
 ) -> None:
     if not push:
-        monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+        monkeypatch.setattr(
+            "custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 0
+        )
     entry = await set_up()
     if push:
         await async_wait_pushing(entry, *PUSHING)
@@ -169,7 +171,9 @@ async def test_key_without_the_action_scope(
     push: bool,
 ) -> None:
     if not push:
-        monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+        monkeypatch.setattr(
+            "custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 0
+        )
     simulator.add_key(API_KEY, scopes=ALL_SCOPES - {"instruments:action"})
     entry = await set_up()
     if push:

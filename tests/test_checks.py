@@ -76,7 +76,8 @@ async def test_failed_checks_raise_issues_that_clear(
         "serial": NO_SIC,
         "name": "Loading bay",
         "result": "Failed",
-        "time": "2026-11-19 09:00 UTC",
+        # In Home Assistant's time zone (the tests' is US/Pacific).
+        "time": "2026-11-19 01:00 PST",
     }
     assert not issue.is_fixable
     simulator.instruments[NEVER_CALIBRATED].last_sic = {"status": "Error"}
@@ -154,7 +155,7 @@ async def test_options_flow(
     }
     await async_settle(hass)
     await async_wait_pushing(entry, ONLINE)
-    assert entry.runtime_data.live.live_types == ("LAeq", "LCPeak", "31.5Hz")
+    assert entry.runtime_data.push.live_types == ("LAeq", "LCPeak", "31.5Hz")
     assert hass.states.get("sensor.site_gate_octave_band_31_5_hz") is not None
     # The new threshold: an offset of 0.04 dB is drift now.
     assert hass.states.get(DRIFT).state == "on"

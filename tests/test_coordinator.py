@@ -85,7 +85,7 @@ async def test_one_instrument_fails_the_others_update(
     for entity_id in SITE_GATE:
         assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.roof_online").state == "on"
-    assert entry.runtime_data.coordinator.records[ONLINE].error == error
+    assert entry.runtime_data.records[ONLINE].error == error
     await async_advance(hass, freezer)
     # Logged once when it became unavailable, not on every round; no traceback.
     unavailable = [line for line in info_logs(caplog) if "unavailable" in line]
@@ -124,10 +124,10 @@ async def test_timeout_on_one_instrument(
     release.set()
     assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.roof_online").state == "off"
-    assert coordinator.records[ONLINE].error == "cannot_connect"
+    assert entry.runtime_data.records[ONLINE].error == "cannot_connect"
     await async_advance(hass, freezer)
     assert hass.states.get(SITE_GATE[0]).state == "on"
-    assert coordinator.records[ONLINE].error is None
+    assert entry.runtime_data.records[ONLINE].error is None
 
 
 async def test_outage_of_the_whole_service(
@@ -500,7 +500,7 @@ async def test_unexpected_error_on_one_instrument_is_contained(
     with patch.object(MyCirrusClient, "status", status):
         await async_advance(hass, freezer)
     assert coordinator.last_update_success
-    assert coordinator.records[ONLINE].error == "unknown"
+    assert entry.runtime_data.records[ONLINE].error == "unknown"
     assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.stage_left_online").state == "on"
     (line,) = [r for r in caplog.records if r.exc_info]
@@ -516,7 +516,9 @@ async def test_unexpected_error_everywhere_fails_the_round(
     coordinator = entry.runtime_data.coordinator
     with patch.object(MyCirrusClient, "status", side_effect=RuntimeError("bug")):
         await async_advance(hass, freezer)
-    assert {r.error for r in coordinator.records.values()} == {"unknown"}
+    assert not coordinator.last_update_success
+    assert coordinator.outage
+    assert {r.error for r in entry.runtime_data.records.values()} == {"unknown"}
     assert hass.states.get("binary_sensor.stage_left_online").state == (
         STATE_UNAVAILABLE
     )

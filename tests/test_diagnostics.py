@@ -64,9 +64,8 @@ async def test_device_diagnostics_with_push(
     await async_wait_pushing(entry, ONLINE, CALIBRATING)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
     simulator.send_live_data(ONLINE, {"LAeq": 55.5, "LAF": 58.1, "LCPeak": 90.2})
-    records = entry.runtime_data.coordinator.records
-
-    await until(lambda: bool(records[ONLINE].live_values), "live values")
+    links = entry.runtime_data.push.links
+    await until(lambda: bool(links[ONLINE].values), "live values")
     device = device_of(hass, ONLINE)
     assert device is not None
     diagnostics = as_json(await async_get_device_diagnostics(hass, entry, device))

@@ -12,12 +12,18 @@ from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
-from custom_components.mycirrus.api import LiveStatus
 from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.diagnostics import async_get_device_diagnostics
-from custom_components.mycirrus.ratelimit import DATA_LIMITERS, STORAGE_KEY, _remaining
+from custom_components.mycirrus.hub.ratelimit import (
+    DATA_LIMITERS,
+    STORAGE_KEY,
+    _remaining,
+)
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
@@ -196,7 +202,7 @@ async def test_pause_is_saved_and_capped_by_what_was_asked(
     # restored pause longer than the one MyCirrus asked for.
     stepped = dt_util.utcnow() - timedelta(days=1)
     with patch(
-        "custom_components.mycirrus.ratelimit.dt_util.utcnow", return_value=stepped
+        "custom_components.mycirrus.hub.ratelimit.dt_util.utcnow", return_value=stepped
     ):
         assert _remaining(saved) == pytest.approx(300, abs=1)
     assert _remaining({"until": "garbage", "seconds": 1}) == 0
@@ -260,6 +266,14 @@ async def test_server_pause_is_not_capped(
 # -- a refresh that outlives its entry ------------------------------------
 
 
+def serial_issues(hass: HomeAssistant, serial: str) -> list[str]:
+    return [
+        issue.issue_id
+        for issue in ir.async_get(hass).issues.values()
+        if (issue.data or {}).get("serial") == serial
+    ]
+
+
 @pytest.mark.parametrize(
     ("fault", "extra"),
     [
@@ -269,44 +283,47 @@ async def test_server_pause_is_not_capped(
         ("raw", {"status": 401, "body": {"error": "TokenExpired"}}),
     ],
 )
-async def test_refresh_outliving_its_entry_raises_nothing(
+@pytest.mark.parametrize("ends", ["instrument", "entry"])
+async def test_answer_outliving_its_instrument_or_entry_raises_nothing(
     hass: HomeAssistant,
     set_up: SetUp,
     simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
     fault: str | None,
     extra: dict[str, Any],
+    ends: str,
 ) -> None:
     entry = await set_up()
-    old = entry.runtime_data.coordinator
-    for record in old.records.values():
-        record.not_found_rounds = 5  # one more 404 would say "gone"
     if fault is not None:
         simulator.add_fault(fault, serial=NO_SIC, endpoint="status", **extra)  # type: ignore[arg-type]
+    if fault == "not_found":
+        for _ in range(2):  # one more 404 would say "gone"
+            await async_advance(hass, freezer)
+        assert entry.runtime_data.records[NO_SIC].not_found_rounds == 2
     release = simulator.hold(serial=NO_SIC, endpoint="status")
-    # A refresh asked for by homeassistant.update_entity, still running...
-    refresh = hass.async_create_task(old.async_refresh())
     held = simulator.status_requests[NO_SIC] + 1
+    freezer.tick(timedelta(seconds=60))
+    async_fire_time_changed(hass)
     await until(lambda: simulator.status_requests[NO_SIC] == held, "the held request")
-    # ...when the user stops following the instrument: the entry reloads.
-    subentry_id = old.records[NO_SIC].subentry_id
-    hass.config_entries.async_remove_subentry(entry, subentry_id)
-    await until(
-        lambda: (
-            entry.state is ConfigEntryState.LOADED
-            and entry.runtime_data.coordinator is not old
-        ),
-        "the reload",
-    )
+    # While it is held, the user stops following the instrument (or unloads).
+    if ends == "instrument":
+        subentry_id = entry.runtime_data.records[NO_SIC].subentry_id
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert NO_SIC not in entry.runtime_data.records
+    else:
+        await hass.config_entries.async_unload(entry.entry_id)
+    assert serial_issues(hass, NO_SIC) == [] or ends == "entry"
+    before = serial_issues(hass, NO_SIC)
     release.set()
-    await refresh
     await async_settle(hass)
+    assert serial_issues(hass, NO_SIC) == before
     assert instrument_issues(hass) == []
-    assert reauth_steps(hass) == []
-    assert not [
-        issue
-        for issue in ir.async_get(hass).issues.values()
-        if (issue.data or {}).get("serial") == NO_SIC
-    ]
+    # A 401 is about the key, whichever instrument it answers for: while the
+    # entry runs with that key, it asks for a new one.
+    refused = fault == "raw" and ends == "instrument"
+    assert reauth_steps(hass) == (["reauth_confirm"] if refused else [])
 
 
 # -- wall clock stepped -----------------------------------------------------
@@ -328,7 +345,7 @@ async def test_wall_clock_stepped_back_changes_no_deadline(
     sent = simulator.requests["status"]
     real_utcnow = dt_util.utcnow
     stepped = SimpleNamespace(utcnow=lambda: real_utcnow() - timedelta(days=1))
-    with patch("custom_components.mycirrus.coordinator.dt_util", stepped):
+    with patch("custom_components.mycirrus.hub.status.dt_util", stepped):
         await async_advance(hass, freezer, 300)
         assert simulator.requests["status"] > sent
         coordinator = entry.runtime_data.coordinator
@@ -365,7 +382,7 @@ async def test_replaced_subentry_with_the_same_serial(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up()
-    old = entry.runtime_data.coordinator
+    old = entry.runtime_data
     replaced = next(s for s in entry.subentries.values() if s.unique_id == ONLINE)
     hass.config_entries.async_remove_subentry(entry, replaced.subentry_id)
     new = ConfigSubentry(
@@ -376,10 +393,9 @@ async def test_replaced_subentry_with_the_same_serial(
     )
     hass.config_entries.async_add_subentry(entry, new)
     await async_settle(hass)
-    assert entry.runtime_data.coordinator is not old
-    assert entry.runtime_data.coordinator.records[ONLINE].subentry_id == (
-        new.subentry_id
-    )
+    # No reload: the same hub follows the instrument under its new subentry.
+    assert entry.runtime_data is old
+    assert entry.runtime_data.records[ONLINE].subentry_id == new.subentry_id
     device = device_of(hass, ONLINE)
     assert device is not None
     assert device_subentry_id(device) == new.subentry_id
@@ -405,69 +421,3 @@ async def test_device_diagnostics_of_a_device_no_longer_followed(
         "serial": OFFLINE,
         "followed": False,
     }
-
-
-async def test_no_issue_for_an_instrument_removed_before_the_reload(
-    hass: HomeAssistant,
-    set_up: SetUp,
-    simulator: Simulator,
-) -> None:
-    """Between a subentry's removal and the reload, the coordinator still runs."""
-    entry = await set_up()
-    coordinator = entry.runtime_data.coordinator
-    coordinator.records[NO_SIC].not_found_rounds = 5
-    simulator.add_fault("not_found", serial=NO_SIC, endpoint="status")
-    with patch.object(hass.config_entries, "async_schedule_reload"):
-        hass.config_entries.async_remove_subentry(
-            entry, coordinator.records[NO_SIC].subentry_id
-        )
-        await coordinator.async_refresh()
-    assert not coordinator.closed
-    assert instrument_issues(hass) == []
-
-
-async def test_nothing_is_followed_after_shutdown(
-    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
-) -> None:
-    entry = await set_up()
-    coordinator = entry.runtime_data.coordinator
-    await coordinator.async_shutdown()
-    before = coordinator.records[ONLINE].status
-    coordinator.async_push_status(
-        ONLINE,
-        LiveStatus(
-            time=None,
-            online=True,
-            measuring=False,
-            calibration_in_progress=False,
-            sic_in_progress=False,
-        ),
-    )
-    assert coordinator.records[ONLINE].status == before
-    # A fetch that outlived the entry starts no reauth.
-    simulator.add_fault("raw", endpoint="status", status=401, body={"error": "x"})
-    coordinator.async_schedule_fetch(ONLINE)  # refused: shut down
-    await coordinator._async_fetch_one(ONLINE)
-    await hass.async_block_till_done()
-    assert reauth_steps(hass) == []
-
-
-async def test_a_fetch_for_an_instrument_no_longer_followed_raises_nothing(
-    hass: HomeAssistant, set_up: SetUp
-) -> None:
-    entry = await set_up()
-    coordinator = entry.runtime_data.coordinator
-    with patch.object(hass.config_entries, "async_schedule_reload"):
-        hass.config_entries.async_remove_subentry(
-            entry, coordinator.records[NO_SIC].subentry_id
-        )
-        ir.async_delete_issue(
-            hass, DOMAIN, f"calibration_failed_{entry.entry_id}_{NO_SIC}"
-        )
-        # Its last calibration failed; no round prunes after a single fetch.
-        await coordinator._async_fetch_one(NO_SIC)
-    assert not [
-        issue
-        for issue in ir.async_get(hass).issues.values()
-        if (issue.data or {}).get("serial") == NO_SIC
-    ]

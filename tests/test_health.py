@@ -100,7 +100,7 @@ async def test_health_refresh_every_five_minutes(
     assert "sensor.site_gate_last_boot" not in changed
     assert changed == ["sensor.site_gate_temperature"]
     # A reboot moves it.
-    from custom_components.mycirrus.health_sensor import BOOT_TOLERANCE  # noqa: PLC0415
+    from custom_components.mycirrus.sensor.health import BOOT_TOLERANCE  # noqa: PLC0415
 
     rebooted = simulator.now() - timedelta(minutes=1)
     simulator.instruments[ONLINE].boot_time = rebooted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mycirrus.const import DOMAIN
-from custom_components.mycirrus.data import LinkState
+from custom_components.mycirrus.model import LinkState
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
@@ -61,7 +62,7 @@ async def test_connects_to_online_instruments_after_setup(
     # Polling says the roof is offline: no attempt at all.
     assert simulator.ws_refused[OFFLINE] == 0
     assert simulator.requests["live"] == len(PUSHING)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     assert records[OFFLINE].link is LinkState.IDLE
 
 
@@ -132,8 +133,9 @@ async def test_dropped_connections_poll_at_once(
     entry = await set_up_pushing(set_up)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
     simulator.send_live_data(ONLINE, {"LAeq": 60.0})
-    records = entry.runtime_data.coordinator.records
-    await until(lambda: bool(records[ONLINE].live_values), "a live value")
+    records = entry.runtime_data.records
+    links = entry.runtime_data.push.links
+    await until(lambda: bool(links[ONLINE].values), "a live value")
     simulator.add_fault("server_error", endpoint="live")  # no way back for now
     simulator.drop_connections()
     await until(lambda: not any(records[s].pushing for s in PUSHING), "the drop")
@@ -153,7 +155,7 @@ async def test_reconnect_with_jitter(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    live = entry.runtime_data.live
+    live = entry.runtime_data.push
     waits: list[float] = []
     uniform = live.random.uniform
 
@@ -162,7 +164,7 @@ async def test_reconnect_with_jitter(
         return value
 
     live.random = SimpleNamespace(uniform=recording)  # type: ignore[assignment]
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     simulator.drop_connections()
     await until(lambda: len(waits) == len(PUSHING), "the back-offs")
     # Each instrument waits its own random time up to 5 s: not in lock-step.
@@ -172,7 +174,7 @@ async def test_reconnect_with_jitter(
     await async_advance(hass, freezer, 5)
     await async_wait_pushing(entry, *PUSHING)
     assert simulator.ws_connects == dict.fromkeys(PUSHING, 2)
-    assert all(records[s].connects == 2 for s in PUSHING)
+    assert all(live.links[s].connects == 2 for s in PUSHING)
     # Reconnected: live levels are unknown until the next value.
     assert hass.states.get("sensor.site_gate_laeq").state == STATE_UNKNOWN
 
@@ -184,7 +186,7 @@ async def test_backoff_grows_to_five_minutes(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    live = entry.runtime_data.live
+    live = entry.runtime_data.push
     live.random = SimpleNamespace(uniform=lambda low, high: high)  # type: ignore[assignment]
     assert [live.backoff(attempt) for attempt in range(8)] == [
         5,
@@ -210,7 +212,7 @@ async def test_backoff_grows_to_five_minutes(
     live.random = SimpleNamespace(uniform=lambda low, high: high)  # type: ignore[assignment]
     simulator.add_fault("server_error", endpoint="live")
     simulator.drop_connections(ONLINE)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     await until(lambda: not records[ONLINE].pushing, "the drop")
     attempts = []
     for _ in range(80):
@@ -230,7 +232,7 @@ async def test_no_attempt_while_offline(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     simulator.update(ONLINE, online=False)
     await until(lambda: not records[ONLINE].pushing, "the close")
     assert hass.states.get("binary_sensor.site_gate_online").state == "off"
@@ -292,7 +294,7 @@ async def test_garbage_frames_are_skipped(
         lambda: hass.states.get("binary_sensor.site_gate_measuring").state == "off",
         "the status after the garbage",
     )
-    assert entry.runtime_data.coordinator.records[ONLINE].pushing
+    assert entry.runtime_data.records[ONLINE].pushing
     assert simulator.ws_connects[ONLINE] == 1
     assert not [
         r
@@ -311,7 +313,7 @@ async def test_silent_socket_is_replaced(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     simulator.silence(ONLINE)
     for _ in range(3):  # keep-alives go unanswered for 75 s
         await async_advance(hass, freezer, 30)
@@ -343,7 +345,7 @@ async def test_key_without_live_scope(
     }
     assert hass.states.get("sensor.site_gate_laeq").state == STATE_UNAVAILABLE
     # Status still pushes: instruments:read is all it needs.
-    assert entry.runtime_data.coordinator.records[ONLINE].pushing
+    assert entry.runtime_data.records[ONLINE].pushing
     asked = simulator.ws_received["StartLiveData"]
     assert asked == len(PUSHING)
     # Reconnecting does not ask again and again...
@@ -387,7 +389,7 @@ async def test_live_levels_written_once_per_interval(
 ) -> None:
     entry = await set_up_pushing(set_up)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
-    records = entry.runtime_data.coordinator.records
+    links = entry.runtime_data.push.links
     changed = written(hass)
     seconds = [
         {"LAeq": 50.0, "LAF": 52.0, "LCPeak": 80.0},
@@ -397,13 +399,19 @@ async def test_live_levels_written_once_per_interval(
     ]
     for values in seconds:
         simulator.send_live_data(ONLINE, values)
-        await until(lambda v=values: records[ONLINE].live_values == v, "the values")
+        lowered = {name.lower(): value for name, value in values.items()}
+        await until(lambda v=lowered: links[ONLINE].values == v, "the values")
         freezer.tick(timedelta(seconds=1))
     assert changed == []
     await async_advance(hass, freezer, 1)
     # Energetic mean of 50, 70, 50, 50 dB; the maximum peak; the latest LAF.
-    # 10·log10((10^5 + 10^7 + 10^5 + 10^5) / 4) = 64.1, not the mean 55.0.
-    assert hass.states.get("sensor.site_gate_laeq").state == "64.1"
+    # 10·log10((10^5 + 10^7 + 10^5 + 10^5) / 4) = 64.1, not the mean 55.0,
+    # written unrounded: the display precision (0.1 dB) rounds what is shown.
+    laeq = float(hass.states.get("sensor.site_gate_laeq").state)
+    assert laeq == pytest.approx(10 * math.log10((3e5 + 1e7) / 4))
+    assert round(laeq, 1) == 64.1
+    options = er.async_get(hass).async_get("sensor.site_gate_laeq").options
+    assert options["sensor"]["suggested_display_precision"] == 1
     assert hass.states.get("sensor.site_gate_lcpeak").state == "95.5"
     assert hass.states.get("sensor.site_gate_laf").state == "49.5"
     assert sorted(changed) == [
@@ -492,7 +500,7 @@ async def test_fetch_after_a_check_that_fails(
     simulator.advance()
     await until(lambda: hass.states.get(sic).state == "off", "the SIC to end")
     await async_settle(hass)
-    record = entry.runtime_data.coordinator.records[ONLINE]
+    record = entry.runtime_data.records[ONLINE]
     if outcome == "paused":
         assert entry.runtime_data.client.limiter.paused
         assert record.error is None
@@ -511,7 +519,7 @@ async def test_start_calibration_over_rest(
     simulator: Simulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0)
+    monkeypatch.setattr("custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 0)
     entry = await set_up()
     registry = er.async_get(hass)
     registry.async_update_entity("button.site_gate_start_calibration", disabled_by=None)
@@ -537,7 +545,7 @@ async def test_connections_are_capped(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Instruments beyond the cap are polled, as without push."""
-    monkeypatch.setattr("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 2)
+    monkeypatch.setattr("custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 2)
     entry = await set_up()
     await async_wait_pushing(entry, ONLINE, CALIBRATING)
     before = dict(simulator.status_requests)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
@@ -10,17 +9,16 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from custom_components.mycirrus.api import LiveError, MyCirrusPermissionError
-from custom_components.mycirrus.data import InstrumentRecord, LinkState
-from custom_components.mycirrus.live_link import LiveLink
-from custom_components.mycirrus.scopes import KeyScopes
+from custom_components.mycirrus.api import LiveError
+from custom_components.mycirrus.hub.link import error_subject
+from custom_components.mycirrus.model import LinkState
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from simulator import Simulator
 
-from .conftest import NO_SIC, ONLINE, SetUp, set_up_pushing
+from .conftest import NO_SIC, ONLINE, PUSHING, SetUp, set_up_pushing
 from .helpers import async_advance, async_settle, async_wait_pushing, until
 
 
@@ -32,16 +30,15 @@ async def test_a_bug_ends_the_connection_not_the_push(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    live = entry.runtime_data.live
-
-    def boom(_values: Any) -> None:
-        raise RuntimeError("a bug")
-
-    live.async_add_level_listener(ONLINE, boom)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
-    simulator.send_live_data(ONLINE, {"LAeq": 50.0})
-    records = entry.runtime_data.coordinator.records
-    await until(lambda: not records[ONLINE].pushing, "the connection to end")
+    records = entry.runtime_data.records
+    # A bug in handing the levels on: the handling of one message fails.
+    with patch(
+        "custom_components.mycirrus.hub.link.async_dispatcher_send",
+        side_effect=RuntimeError("a bug"),
+    ):
+        simulator.send_live_data(ONLINE, {"LAeq": 50.0})
+        await until(lambda: not records[ONLINE].pushing, "the connection to end")
     assert "Unexpected error in the live connection of QT100001" in caplog.text
     # The first reconnect waits 1 to 5 s, counted from when the socket has
     # closed, which a busy machine may only finish a step or two later.
@@ -61,10 +58,11 @@ async def test_implausible_levels_are_dropped(
 ) -> None:
     entry = await set_up_pushing(set_up)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     # A "no data" sentinel would overflow the energetic mean.
     simulator.send_live_data(ONLINE, {"LAeq": 99999.0, "LAF": 1e308, "LCPeak": 88.0})
-    await until(lambda: records[ONLINE].live_values.get("LCPeak") == 88.0, "data")
+    links = entry.runtime_data.push.links
+    await until(lambda: links[ONLINE].values.get("lcpeak") == 88.0, "data")
     await async_advance(hass, freezer, 5)
     assert records[ONLINE].pushing
     assert hass.states.get("sensor.site_gate_laeq").state == "unknown"
@@ -73,7 +71,7 @@ async def test_implausible_levels_are_dropped(
 
 async def test_backoff_is_bounded_for_ever(hass: HomeAssistant, set_up: SetUp) -> None:
     entry = await set_up_pushing(set_up)
-    live = entry.runtime_data.live
+    live = entry.runtime_data.push
     live.random = SimpleNamespace(uniform=lambda low, high: high)  # type: ignore[assignment]
     assert live.backoff(5000) == 300
 
@@ -86,7 +84,7 @@ async def test_a_socket_that_drops_at_once_backs_off_more(
 ) -> None:
     """Only a connection that lasted a minute resets the back-off."""
     entry = await set_up_pushing(set_up)
-    live = entry.runtime_data.live
+    live = entry.runtime_data.push
     waits: list[float] = []
 
     def upper(low: float, high: float) -> float:
@@ -131,24 +129,25 @@ async def test_pushed_flags_win_over_an_older_rest_answer(
     assert hass.states.get("binary_sensor.site_gate_measuring").state == "off"
 
 
-async def test_a_push_at_the_moment_of_asking_wins(
+async def test_an_answer_asked_after_a_push_is_newer(
     hass: HomeAssistant,
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """With the clock frozen, the push and the request share one instant."""
+    """With the clock frozen, order comes from the stamps, not from the time."""
     entry = await set_up_pushing(set_up)
-    lagging = dict(simulator.instruments[ONLINE].status())
     simulator.update(ONLINE, measuring=False)
     await until(
         lambda: hass.states.get("binary_sensor.site_gate_measuring").state == "off",
         "the push",
     )
-    simulator.add_fault("raw", serial=ONLINE, endpoint="status", body=lagging)
+    # Asked after the push arrived, in the same frozen instant: its answer is
+    # what MyCirrus says now.
+    simulator.instruments[ONLINE].measuring = True
     entry.runtime_data.coordinator.async_schedule_fetch(ONLINE)
     await async_settle(hass)
-    assert hass.states.get("binary_sensor.site_gate_measuring").state == "off"
+    assert hass.states.get("binary_sensor.site_gate_measuring").state == "on"
 
 
 async def test_result_fetched_until_rest_has_it(
@@ -183,7 +182,7 @@ async def test_result_fetched_until_rest_has_it(
     # Then it stops asking.
     await async_advance(hass, freezer, 10)
     assert simulator.status_requests[ONLINE] == before + 1
-    assert entry.runtime_data.coordinator.records[ONLINE].pushing
+    assert entry.runtime_data.records[ONLINE].pushing
 
 
 async def test_a_check_already_running_is_not_started_again(
@@ -235,37 +234,26 @@ async def test_refused_key_on_a_press_asks_for_a_new_one(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
-async def test_live_errors_go_to_the_request_they_answer() -> None:
+def test_errors_go_to_what_they_are_about() -> None:
     """Errors name no request: one about live data is not an action's."""
-    scopes = KeyScopes()
-    live = SimpleNamespace(scopes=scopes)
-    record = InstrumentRecord(serial=ONLINE, subentry_id="x", title="Site gate")
-    link = LiveLink(live, record)  # type: ignore[arg-type]
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    link.pending = ("Identify", future)
-    link.live_requested = True
-    link._async_handle_error(
-        LiveError(
-            time=None,
-            code="AccessDenied",
-            description="The API key lacks the data.live:read scope",
-        )
+    live_scope = LiveError(
+        time=None,
+        code="AccessDenied",
+        description="The API key lacks the data.live:read scope",
     )
-    assert scopes.missing("data.live:read")
-    assert not future.done()
-    link._async_handle_error(
-        LiveError(time=None, code="AccessDenied", description="No action scope")
+    other = LiveError(time=None, code="AccessDenied", description="No action scope")
+    assert error_subject(live_scope, live_asked=True, action_waiting=True) == "live"
+    assert error_subject(other, live_asked=True, action_waiting=True) == "action"
+    assert error_subject(other, live_asked=True, action_waiting=False) == "live"
+    # Live data asked for and flowing (or not asked): the waiting action's.
+    assert error_subject(live_scope, live_asked=False, action_waiting=True) == (
+        "action"
     )
-    assert isinstance(future.exception(), MyCirrusPermissionError)
-    # An error after the action's answer, before its turn ends, is only logged.
-    link.live_requested = False
-    link._async_handle_error(LiveError(time=None, code="X", description=None))
     # Neither an action nor live data waits: it is only logged.
-    link.pending = None
-    link._async_handle_error(LiveError(time=None, code="X", description=None))
+    assert error_subject(other, live_asked=False, action_waiting=False) is None
 
 
-async def test_live_session_closed_when_set_up_fails_late(
+async def test_live_session_made_after_set_up_and_closed_on_unload(
     hass: HomeAssistant, set_up: SetUp, simulator: Simulator
 ) -> None:
     sessions: list[Any] = []
@@ -287,8 +275,16 @@ async def test_live_session_closed_when_set_up_fails_late(
     ):
         entry = await set_up()
     assert entry.state is ConfigEntryState.SETUP_ERROR
-    # The live session is made only once the platforms are set up: none leaks.
+    # Made only once the platforms are set up: a failed set-up leaks none.
     assert sessions == []
+
+    with patch.object(mycirrus, "_live_session", recording):
+        await hass.config_entries.async_reload(entry.entry_id)
+        await async_wait_pushing(entry, *PUSHING)
+    (session,) = sessions
+    assert not session.closed
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert session.closed
 
 
 async def test_connection_state_idle_while_offline_after_a_drop(
@@ -298,7 +294,7 @@ async def test_connection_state_idle_while_offline_after_a_drop(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_pushing(set_up)
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     simulator.update(NO_SIC, online=False)
     await until(lambda: records[NO_SIC].link is LinkState.IDLE, "idle")
     assert hass.states.get("sensor.loading_bay_laeq").state == STATE_UNAVAILABLE

@@ -28,17 +28,18 @@ async def test_rounds_that_ask_nothing_do_not_reset_the_backoff(
 ) -> None:
     entry = await set_up()
     await async_wait_pushing(
-        entry, *(i.serial for i in entry.runtime_data.coordinator.records.values())
+        entry, *(i.serial for i in entry.runtime_data.records.values())
     )
-    records = entry.runtime_data.coordinator.records
+    records = entry.runtime_data.records
     limiter = entry.runtime_data.client.limiter
 
     async def step() -> None:
         """Move on to the next keep-alive and wait for every answer to it."""
         await async_advance(hass, freezer, KEEP_ALIVE_INTERVAL)
         now = dt_util.utcnow()
+        links = entry.runtime_data.push.links.values()
         await until(
-            lambda: all(r.last_message == now for r in records.values()),
+            lambda: all(link.last_message == now for link in links),
             "every keep-alive answered",
         )
 

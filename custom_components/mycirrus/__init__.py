@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import aiohttp
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import CONF_API_KEY, Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util.ssl import get_default_context
 
 from .api import DEFAULT_BASE_URL, MyCirrusClient
-from .const import (
-    CONF_API_URL,
-    CONF_LIVE_VALUES,
-    DEFAULT_LIVE_VALUES,
-    DOMAIN,
-    MAX_LIVE_CONNECTIONS,
-    SCOPE_LIVE,
-)
-from .coordinator import MyCirrusCoordinator
-from .data import MyCirrusConfigEntry, MyCirrusRuntimeData, followed_subentries
-from .health import MyCirrusHealthCoordinator
-from .issues import async_clear_scope_issue, async_prune_issues, async_raise_scope_issue
-from .live import MyCirrusLive
-from .ratelimit import async_forget_limiter, async_get_limiter
-from .scopes import KeyScopes, ScopeState
+from .const import CONF_API_URL, DOMAIN, MAX_LIVE_CONNECTIONS
+from .hub import MyCirrusHub, async_forget_limiter, async_get_limiter
+from .issues import async_prune_issues
+from .model import NOT_FOUND, followed_subentries
+from .runtime import MyCirrusConfigEntry, loaded_hub
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
@@ -39,57 +28,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> 
         base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
         limiter=await async_get_limiter(hass, entry),
     )
-    coordinator = MyCirrusCoordinator(hass, entry, client)
-    async_prune_issues(hass, entry.entry_id, set(coordinator.records))
-    await coordinator.async_config_entry_first_refresh()
-
-    scopes = KeyScopes()
-    live = MyCirrusLive(
-        hass,
-        entry,
-        coordinator,
-        client,
-        scopes,
-        session_factory=_live_session,
-        live_types=tuple(entry.options.get(CONF_LIVE_VALUES, DEFAULT_LIVE_VALUES)),
-    )
-    entry.async_on_unload(live.async_stop)
-    entry.runtime_data = MyCirrusRuntimeData(
-        client=client,
-        coordinator=coordinator,
-        health=MyCirrusHealthCoordinator(
-            hass, entry, client, scopes, list(coordinator.records)
-        ),
-        live=live,
-        scopes=scopes,
-    )
-
-    @callback
-    def scope_changed(scope: str, state: ScopeState) -> None:
-        if scope != SCOPE_LIVE:
-            return
-        if state is ScopeState.MISSING:
-            async_raise_scope_issue(hass, entry, scope)
-        else:
-            async_clear_scope_issue(hass, entry, scope)
-        for serial in coordinator.records:
-            coordinator.async_update_instrument(serial)
-
-    entry.async_on_unload(scopes.add_listener(scope_changed))
+    hub = MyCirrusHub(hass, entry, client, session_factory=_live_session)
+    entry.async_on_unload(hub.async_stop)
+    await hub.async_setup()
+    entry.runtime_data = hub
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-
-    # Push and health start after set-up, in the background: neither delays it.
-    live.async_start()
-
-    async def stop_live(_event: Event) -> None:
-        await live.async_stop()
-
-    entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_live)
-    )
-    entry.async_create_background_task(
-        hass, entry.runtime_data.health.async_refresh(), f"{DOMAIN} first health"
-    )
+    # Push, health and the live level interval start after set-up, in the
+    # background: none of them delays it.
+    hub.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
@@ -122,17 +68,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) ->
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
-    """Reload when the key, the URL, the options or the followed instruments change.
+    """Apply added or removed instruments and new options; reload for a new key.
 
-    Title changes (an instrument renamed in MyCirrus) need no reload.
+    A subentry added or removed, or new options, apply without a reload: the
+    websockets of the other instruments stay open.
     """
-    coordinator = entry.runtime_data.coordinator
-    if (
-        dict(entry.data) != coordinator.entry_data
-        or dict(entry.options) != coordinator.entry_options
-        or followed_subentries(entry)
-        != {serial: r.subentry_id for serial, r in coordinator.records.items()}
-    ):
+    hub: MyCirrusHub = entry.runtime_data
+    if hub.async_entry_updated():
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
@@ -145,8 +87,8 @@ async def async_remove_config_entry_device(
     device would stop following it.
     """
     # Not set up: nothing is known to be gone.
-    loaded = entry.state is ConfigEntryState.LOADED
-    records = entry.runtime_data.coordinator.records if loaded else {}
+    hub = loaded_hub(entry)
+    records = hub.records if hub is not None else {}
     followed = followed_subentries(entry)
     serials = {
         identifier
@@ -154,7 +96,7 @@ async def async_remove_config_entry_device(
         if domain == DOMAIN and identifier in followed
     }
     gone = all(
-        serial in records and records[serial].error == "not_found" for serial in serials
+        serial in records and records[serial].error == NOT_FOUND for serial in serials
     )
     if gone:
         for serial in serials:

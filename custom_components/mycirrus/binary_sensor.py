@@ -14,14 +14,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import InstrumentStatus
-from .const import CONF_DRIFT_THRESHOLD, DEFAULT_DRIFT_THRESHOLD
-from .coordinator import MyCirrusCoordinator
-from .data import InstrumentRecord, MyCirrusConfigEntry
 from .entity import (
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
 )
+from .model import InstrumentRecord
+from .runtime import MyCirrusConfigEntry, MyCirrusHub
 
 PARALLEL_UPDATES = 0
 
@@ -32,7 +31,8 @@ class MyCirrusBinarySensorEntityDescription(
 ):
     """Describes a MyCirrus binary sensor."""
 
-    value_fn: Callable[[InstrumentStatus], bool | None]
+    # The hub gives what the options decide, such as the drift threshold.
+    value_fn: Callable[[InstrumentStatus, MyCirrusHub], bool | None]
 
 
 def drifted(status: InstrumentStatus, threshold: float) -> bool | None:
@@ -46,43 +46,39 @@ def drifted(status: InstrumentStatus, threshold: float) -> bool | None:
     return abs(calibration.offset) > threshold
 
 
-def binary_sensors(
-    drift_threshold: float,
-) -> tuple[MyCirrusBinarySensorEntityDescription, ...]:
-    """Return the descriptions; drift is judged against the entry's threshold."""
-    return (
-        MyCirrusBinarySensorEntityDescription(
-            key="online",
-            translation_key="online",
-            device_class=BinarySensorDeviceClass.CONNECTIVITY,
-            value_fn=lambda status: status.online,
-        ),
-        MyCirrusBinarySensorEntityDescription(
-            key="measuring",
-            translation_key="measuring",
-            device_class=BinarySensorDeviceClass.RUNNING,
-            value_fn=lambda status: status.measuring,
-        ),
-        MyCirrusBinarySensorEntityDescription(
-            key="calibration_in_progress",
-            translation_key="calibration_in_progress",
-            device_class=BinarySensorDeviceClass.RUNNING,
-            value_fn=lambda status: status.calibration_in_progress,
-        ),
-        MyCirrusBinarySensorEntityDescription(
-            key="sic_in_progress",
-            translation_key="sic_in_progress",
-            device_class=BinarySensorDeviceClass.RUNNING,
-            value_fn=lambda status: status.sic_in_progress,
-            exists_fn=lambda record: record.supports_sic,
-        ),
-        MyCirrusBinarySensorEntityDescription(
-            key="calibration_drift",
-            translation_key="calibration_drift",
-            device_class=BinarySensorDeviceClass.PROBLEM,
-            value_fn=lambda status: drifted(status, drift_threshold),
-        ),
-    )
+BINARY_SENSORS: tuple[MyCirrusBinarySensorEntityDescription, ...] = (
+    MyCirrusBinarySensorEntityDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=lambda status, _hub: status.online,
+    ),
+    MyCirrusBinarySensorEntityDescription(
+        key="measuring",
+        translation_key="measuring",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=lambda status, _hub: status.measuring,
+    ),
+    MyCirrusBinarySensorEntityDescription(
+        key="calibration_in_progress",
+        translation_key="calibration_in_progress",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=lambda status, _hub: status.calibration_in_progress,
+    ),
+    MyCirrusBinarySensorEntityDescription(
+        key="sic_in_progress",
+        translation_key="sic_in_progress",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=lambda status, _hub: status.sic_in_progress,
+        exists_fn=lambda record: record.supports_sic,
+    ),
+    MyCirrusBinarySensorEntityDescription(
+        key="calibration_drift",
+        translation_key="calibration_drift",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=lambda status, hub: drifted(status, hub.options.drift_threshold),
+    ),
+)
 
 
 async def async_setup_entry(
@@ -91,16 +87,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every followed instrument."""
-    coordinator = entry.runtime_data.coordinator
+    hub = entry.runtime_data
 
     def factory(
         record: InstrumentRecord, description: MyCirrusBinarySensorEntityDescription
     ) -> MyCirrusBinarySensorEntity:
-        return MyCirrusBinarySensorEntity(coordinator, record, description)
+        return MyCirrusBinarySensorEntity(hub, record, description)
 
-    threshold = float(entry.options.get(CONF_DRIFT_THRESHOLD, DEFAULT_DRIFT_THRESHOLD))
     async_add_instrument_entities(
-        entry, async_add_entities, binary_sensors(threshold), factory
+        entry, async_add_entities, lambda: BINARY_SENSORS, factory
     )
 
 
@@ -109,20 +104,13 @@ class MyCirrusBinarySensorEntity(MyCirrusStatusEntity, BinarySensorEntity):
 
     entity_description: MyCirrusBinarySensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: MyCirrusCoordinator,
-        record: InstrumentRecord,
-        description: MyCirrusBinarySensorEntityDescription,
-    ) -> None:
-        """Initialise the binary sensor."""
-        super().__init__(coordinator, record, description)
-
     @property
     def is_on(self) -> bool | None:
         """Return the flag's state; None where the API did not say."""
-        status = self.record.status
-        return None if status is None else self.entity_description.value_fn(status)
+        status = self.record.shown
+        if status is None:
+            return None
+        return self.entity_description.value_fn(status, self.hub)
 
     def state_key(self) -> Hashable:
         """Return what the written state depends on."""

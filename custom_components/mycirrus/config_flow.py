@@ -46,7 +46,6 @@ from .const import (
     SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
 )
-from .data import MyCirrusConfigEntry, followed_subentries
 from .flow_helpers import (
     async_check_serial,
     flow_client,
@@ -56,7 +55,9 @@ from .flow_helpers import (
     instrument_title,
     url_error,
 )
+from .model import followed_subentries
 from .options_flow import MyCirrusOptionsFlow
+from .runtime import MyCirrusConfigEntry
 from .subentry_flow import InstrumentSubentryFlow
 
 _SERIAL_SEPARATORS = re.compile(r"[\s,;]+")

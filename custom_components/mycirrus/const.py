@@ -21,6 +21,9 @@ CONFIGURATION_URL: Final = "https://mycirrus.cloud"
 API_KEYS_URL: Final = "https://mycirrus.cloud/developer-api"
 
 UPDATE_INTERVAL: Final = timedelta(seconds=60)
+# A status answered over REST is current for this long (2.5 polling intervals):
+# after it, without a newer answer or an open live connection, it is stale.
+STALE_AFTER: Final = UPDATE_INTERVAL * 2.5
 DETAILS_INTERVAL: Final = timedelta(hours=1)
 HEALTH_INTERVAL: Final = timedelta(minutes=5)
 # A key that lacks a scope is asked again this often, not on every refresh.
@@ -39,6 +42,9 @@ CHECK_POLL_INTERVAL: Final = timedelta(seconds=10)
 CHECK_POLL_PUSHING: Final = timedelta(seconds=60)
 CHECK_POLL_LIMIT: Final = timedelta(minutes=15)
 CHECK_RESULT_LIMIT: Final = timedelta(minutes=2)
+# An accepted check that MyCirrus has not shown running, nor ended with a new
+# result, within this long is no longer shown as running.
+CHECK_CONFIRM_LIMIT: Final = timedelta(minutes=2)
 
 # The live websocket.
 KEEP_ALIVE_INTERVAL: Final = 30.0

@@ -7,13 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
-from .data import InstrumentRecord, MyCirrusConfigEntry, MyCirrusRuntimeData
+from .model import InstrumentRecord
+from .runtime import MyCirrusConfigEntry, MyCirrusHub, loaded_hub
 
 TO_REDACT = {CONF_API_KEY, "latitude", "longitude", "image"}
 
@@ -23,41 +23,45 @@ def _seconds(delay: timedelta | None) -> float | None:
 
 
 def _instrument(
-    entry: MyCirrusConfigEntry, runtime: MyCirrusRuntimeData, record: InstrumentRecord
+    entry: MyCirrusConfigEntry, hub: MyCirrusHub, record: InstrumentRecord
 ) -> dict[str, Any]:
     subentry = entry.subentries.get(record.subentry_id)
-    health = (runtime.health.data or {}).get(record.serial)
+    health = (hub.health.data or {}).get(record.serial)
+    link = hub.push.links.get(record.serial)
     return {
         "subentry": subentry.title if subentry else None,
         "info": async_redact_data(asdict(record.details), TO_REDACT)
         if record.details
         else None,
         "status": asdict(record.status) if record.status else None,
+        "status_current": hub.status_available(record.serial),
+        "checks_asked": sorted(action.value for action in record.pending),
         "error": record.error,
         "not_found_rounds": record.not_found_rounds,
         "live": {
             "connection": record.link.value,
-            "last_message": record.last_message,
-            "connects": record.connects,
-            "values": dict(record.live_values),
+            "last_message": link.last_message if link else None,
+            "connects": link.connects if link else 0,
+            "values": dict(link.values) if link else {},
         },
         "health": asdict(health) if health else None,
     }
 
 
-def _polling(runtime: MyCirrusRuntimeData) -> dict[str, Any]:
-    coordinator = runtime.coordinator
+def _polling(hub: MyCirrusHub) -> dict[str, Any]:
+    coordinator = hub.coordinator
     return {
         "last_update_success": coordinator.last_update_success,
         "last_success": coordinator.last_success,
         "update_interval_seconds": _seconds(coordinator.update_interval),
         "outage": coordinator.outage,
-        "rate_limit_pause_seconds": round(runtime.client.limiter.remaining()),
-        "request_counts": dict(sorted(runtime.client.request_counts.items())),
-        "scopes": runtime.scopes.as_dict(),
-        "live_types": list(runtime.live.live_types),
-        "health_last_update_success": runtime.health.last_update_success,
-        "health_update_interval_seconds": _seconds(runtime.health.update_interval),
+        "key_refused": hub.store.auth_failed,
+        "rate_limit_pause_seconds": round(hub.client.limiter.remaining()),
+        "request_counts": dict(sorted(hub.client.request_counts.items())),
+        "scopes": hub.scopes.as_dict(),
+        "live_types": list(hub.push.live_types),
+        "health_last_update_success": hub.health.last_update_success,
+        "health_update_interval_seconds": _seconds(hub.health.update_interval),
     }
 
 
@@ -77,13 +81,12 @@ async def async_get_config_entry_diagnostics(
             ),
         },
     }
-    if entry.state is not ConfigEntryState.LOADED:
+    if (hub := loaded_hub(entry)) is None:
         return diagnostics
-    runtime = entry.runtime_data
-    diagnostics["polling"] = _polling(runtime)
+    diagnostics["polling"] = _polling(hub)
     diagnostics["instruments"] = {
-        serial: _instrument(entry, runtime, record)
-        for serial, record in runtime.coordinator.records.items()
+        serial: _instrument(entry, hub, record)
+        for serial, record in hub.records.items()
     }
     return diagnostics
 
@@ -95,20 +98,12 @@ async def async_get_device_diagnostics(
     serials = [
         identifier for domain, identifier in device.identifiers if domain == DOMAIN
     ]
-    records = (
-        entry.runtime_data.coordinator.records
-        if entry.state is ConfigEntryState.LOADED
-        else {}
-    )
+    hub = loaded_hub(entry)
     for serial in serials:
-        if (record := records.get(serial)) is not None:
-            runtime = entry.runtime_data
+        if hub is not None and (record := hub.records.get(serial)) is not None:
             return {
-                "polling": _polling(runtime),
-                "instrument": {
-                    "serial": serial,
-                    **_instrument(entry, runtime, record),
-                },
+                "polling": _polling(hub),
+                "instrument": {"serial": serial, **_instrument(entry, hub, record)},
             }
     # A device left over from an instrument no longer followed, or an entry
     # that is not set up: nothing is known beyond the device itself.

@@ -1,19 +1,20 @@
-"""The base entities of the MyCirrus integration."""
+"""The base entities of the MyCirrus integration, and how they are added."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONFIGURATION_URL, DOMAIN, MANUFACTURER
-from .coordinator import MyCirrusCoordinator
-from .data import InstrumentRecord, MyCirrusConfigEntry
+from .hub.signals import entities_signal, instrument_signal
+from .model import InstrumentRecord
+from .runtime import MyCirrusConfigEntry, MyCirrusHub
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,16 +25,24 @@ class MyCirrusEntityDescription(EntityDescription):
 
 
 class MyCirrusEntity(Entity):
-    """An entity of one followed instrument, which writes only what changed."""
+    """An entity of one followed instrument, which writes only what changed.
+
+    It hears of its instrument through the dispatcher: one signal per entry and
+    instrument, sent when the record, its availability or its health changed.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
     entity_description: MyCirrusEntityDescription
 
     def __init__(
-        self, record: InstrumentRecord, description: MyCirrusEntityDescription
+        self,
+        hub: MyCirrusHub,
+        record: InstrumentRecord,
+        description: MyCirrusEntityDescription,
     ) -> None:
         """Describe the entity and its device."""
+        self.hub = hub
         self.entity_description = description
         self.serial = record.serial
         self._attr_unique_id = f"{record.serial}_{description.key}"
@@ -47,79 +56,73 @@ class MyCirrusEntity(Entity):
         )
         self._written: Hashable = None
 
+    @property
+    def record(self) -> InstrumentRecord:
+        """Return the instrument's record as it is now."""
+        return self.hub.records[self.serial]
+
     def state_key(self) -> Hashable:
         """Return what the entity's written state depends on."""
         return self.available
 
     async def async_added_to_hass(self) -> None:
-        """Remember the state Home Assistant writes when the entity is added."""
+        """Listen to the instrument; remember the state written when added."""
         await super().async_added_to_hass()
         self._written = self.state_key()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                instrument_signal(self.hub.entry.entry_id, self.serial),
+                self._handle_instrument_update,
+            )
+        )
+
+    @callback
+    def _handle_instrument_update(self) -> None:
+        self.async_write_if_changed()
 
     @callback
     def async_write_if_changed(self) -> None:
         """Write the state if the entity's value or availability changed."""
+        if self.serial not in self.hub.records:
+            return  # no longer followed: the entity is being removed
         if (key := self.state_key()) != self._written:
             self._written = key
             self.async_write_ha_state()
 
 
-class MyCirrusStatusEntity(MyCirrusEntity, CoordinatorEntity[MyCirrusCoordinator]):
+class MyCirrusStatusEntity(MyCirrusEntity):
     """An entity showing part of an instrument's status."""
-
-    def __init__(
-        self,
-        coordinator: MyCirrusCoordinator,
-        record: InstrumentRecord,
-        description: MyCirrusEntityDescription,
-    ) -> None:
-        """Initialise the entity."""
-        super().__init__(record, description)
-        CoordinatorEntity.__init__(self, coordinator)
-
-    @property
-    def record(self) -> InstrumentRecord:
-        """Return the instrument's record."""
-        return self.coordinator.records[self.serial]
 
     @property
     def available(self) -> bool:
-        """Return whether MyCirrus answered for this instrument.
+        """Return whether the instrument's status is current.
 
-        Not the coordinator's last update: a rate-limit pause keeps last states.
+        Pushed over an open live connection, or answered over REST within the
+        last 2.5 polling intervals; never while MyCirrus refuses the key.
         """
-        return self.coordinator.instrument_available(self.serial)
+        return self.hub.status_available(self.serial)
 
-    async def async_added_to_hass(self) -> None:
-        """Also listen to updates of this instrument alone (push)."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.async_add_instrument_listener(
-                self.serial, self._handle_coordinator_update
-            )
-        )
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self.async_write_if_changed()
+    async def async_update(self) -> None:
+        """Ask for the statuses now (homeassistant.update_entity)."""
+        await self.hub.coordinator.async_request_refresh()
 
 
 def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
     entry: MyCirrusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    descriptions: Iterable[DescriptionT],
+    descriptions: Callable[[], Iterable[DescriptionT]],
     entity_factory: Callable[[InstrumentRecord, DescriptionT], Entity],
     *,
-    listen: Callable[[CALLBACK_TYPE], CALLBACK_TYPE] | None = None,
     exists: Callable[[InstrumentRecord, DescriptionT], bool] | None = None,
 ) -> None:
-    """Add each instrument's entities, and later those it starts to support.
+    """Add each instrument's entities, and later those that come to exist.
 
-    Entities such as the SIC tone levels only exist once the API reports them;
-    ``listen`` (default: the status coordinator's updates) says when to look.
+    Instruments added to the entry, entities such as the SIC tone levels that
+    only exist once MyCirrus reports them, and live levels chosen in the
+    options are added when the hub says to look again.
     """
-    coordinator = entry.runtime_data.coordinator
-    descriptions = tuple(descriptions)
+    hub = entry.runtime_data
     added: set[tuple[str, str]] = set()
 
     def default_exists(record: InstrumentRecord, description: DescriptionT) -> bool:
@@ -129,10 +132,22 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
 
     @callback
     def add_new() -> None:
-        for serial, record in coordinator.records.items():
+        records = hub.records
+        chosen = tuple(descriptions())
+        keys = {description.key for description in chosen}
+        # An instrument no longer followed lost its entities with its subentry,
+        # a description no longer chosen its entities: either may come back.
+        added.intersection_update(
+            {
+                (serial, key)
+                for serial, key in added
+                if serial in records and key in keys
+            }
+        )
+        for serial, record in records.items():
             new = [
                 (description.key, entity_factory(record, description))
-                for description in descriptions
+                for description in chosen
                 if (serial, description.key) not in added and check(record, description)
             ]
             if new:
@@ -143,4 +158,6 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
                 )
 
     add_new()
-    entry.async_on_unload((listen or coordinator.async_add_listener)(add_new))
+    entry.async_on_unload(
+        async_dispatcher_connect(hub.hass, entities_signal(entry.entry_id), add_new)
+    )

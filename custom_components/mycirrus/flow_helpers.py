@@ -4,46 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from ipaddress import ip_address
-import logging
 from urllib.parse import urlparse
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import SelectOptionDict
 
-from .api import (
-    Instrument,
-    MyCirrusAuthenticationError,
-    MyCirrusClient,
-    MyCirrusError,
-    MyCirrusInvalidSerialError,
-    MyCirrusNotFoundError,
-    MyCirrusPermissionError,
-    MyCirrusRateLimitError,
-    validate_serial,
-)
+from .api import Instrument, MyCirrusClient, MyCirrusPermissionError, validate_serial
 from .const import DOMAIN
-from .data import followed_subentries
+from .errors import flow_error
+from .model import followed_subentries
 
-_LOGGER = logging.getLogger(__package__)
-
-
-def flow_error(err: Exception) -> str:
-    """Return the translation key of the form error for a failed call."""
-    if isinstance(err, MyCirrusAuthenticationError):
-        return "invalid_auth"
-    if isinstance(err, MyCirrusPermissionError):
-        return "missing_permission"
-    if isinstance(err, MyCirrusRateLimitError):
-        return "rate_limited"
-    if isinstance(err, MyCirrusInvalidSerialError):
-        return "invalid_serial"
-    if isinstance(err, MyCirrusNotFoundError):
-        return "unknown_serial"
-    if isinstance(err, MyCirrusError):
-        return "cannot_connect"
-    _LOGGER.exception("Unexpected error talking to MyCirrus")
-    return "unknown"
+__all__ = [
+    "async_check_serial",
+    "flow_client",
+    "flow_error",
+    "followed_serials",
+    "instrument_options",
+    "instrument_title",
+    "url_error",
+]
 
 
 def flow_client(hass: HomeAssistant, api_key: str, api_url: str) -> MyCirrusClient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DOMAIN,
@@ -13,7 +14,8 @@ from .const import (
     ISSUE_MISSING_SCOPE,
     ISSUE_SIC_FAILED,
 )
-from .data import RESULTS_FAILED, InstrumentRecord, result_state
+from .model import InstrumentRecord
+from .results import RESULTS_FAILED, result_state
 
 
 def issue_id(kind: str, entry_id: str, subject: str) -> str:
@@ -112,14 +114,20 @@ def async_check_results(
     the issue as it is.
     """
     status = record.status
-    assert status is not None  # called once a status was recorded
+    if status is None:
+        return
     for kind, result in (
         (ISSUE_CALIBRATION_FAILED, status.last_calibration),
         (ISSUE_SIC_FAILED, status.last_sic),
     ):
         state = result_state(result.status) if result else None
         if result is not None and state in RESULTS_FAILED:
-            when = result.time.strftime("%Y-%m-%d %H:%M UTC") if result.time else "?"
+            # In the user's own time zone, as the rest of the frontend shows times.
+            when = (
+                dt_util.as_local(result.time).strftime("%Y-%m-%d %H:%M %Z")
+                if result.time
+                else "?"
+            )
             async_raise_instrument_issue(
                 hass, entry, kind, record, result=str(result.status), time=when
             )

@@ -18,13 +18,13 @@ from homeassistant.helpers.selector import (
 from .api import Instrument
 from .compat import vol
 from .const import CONF_SERIAL
-from .data import MyCirrusConfigEntry
 from .flow_helpers import (
     async_check_serial,
     flow_error,
     followed_serials,
     instrument_options,
 )
+from .runtime import MyCirrusConfigEntry
 
 
 class InstrumentSubentryFlow(ConfigSubentryFlow):

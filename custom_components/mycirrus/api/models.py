@@ -197,6 +197,8 @@ class ActionResult:
 
     action: str | None
     status: str | None
+    # Why the action was refused, where the answer says.
+    error: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ActionResult:
@@ -205,6 +207,7 @@ class ActionResult:
         return cls(
             action=as_str(fields.get("action")),
             status=as_str(fields.get("status")),
+            error=as_str(fields.get("error", "description")),
         )
 
 

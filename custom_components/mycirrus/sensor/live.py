@@ -13,10 +13,13 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import UnitOfSoundPressure
 from homeassistant.core import callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .data import InstrumentRecord, MyCirrusRuntimeData
-from .entity import MyCirrusEntity, MyCirrusEntityDescription
-from .levels import LevelWindow, level_kind, plausible, translation_key
+from ..entity import MyCirrusEntity, MyCirrusEntityDescription
+from ..hub.signals import levels_signal, tick_signal
+from ..levels import LevelWindow, level_kind, plausible, translation_key
+from ..model import InstrumentRecord
+from ..runtime import MyCirrusHub
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,8 +27,6 @@ class MyCirrusLiveSensorEntityDescription(
     SensorEntityDescription, MyCirrusEntityDescription
 ):
     """Describes a live noise level; ``key`` is the value's name in lower case."""
-
-    value_name: str
 
 
 def live_sensor(name: str) -> MyCirrusLiveSensorEntityDescription:
@@ -37,7 +38,6 @@ def live_sensor(name: str) -> MyCirrusLiveSensorEntityDescription:
         native_unit_of_measurement=UnitOfSoundPressure.DECIBEL,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
-        value_name=name,
         exists_fn=lambda record: record.measures_noise,
     )
 
@@ -49,45 +49,44 @@ class MyCirrusLiveSensorEntity(MyCirrusEntity, SensorEntity):
 
     def __init__(
         self,
-        runtime: MyCirrusRuntimeData,
+        hub: MyCirrusHub,
         record: InstrumentRecord,
         description: MyCirrusLiveSensorEntityDescription,
-        registry: set[MyCirrusLiveSensorEntity],
     ) -> None:
         """Initialise the sensor with no level yet."""
-        super().__init__(record, description)
-        self._runtime = runtime
-        self._registry = registry
-        self._window = LevelWindow(level_kind(description.value_name))
+        super().__init__(hub, record, description)
+        self._window = LevelWindow(level_kind(description.key))
         self._attr_native_value = None
 
     @property
     def available(self) -> bool:
         """Return whether the instrument's live levels can be current."""
-        return self._runtime.live.live_available(self.serial)
+        return self.hub.live_available(self.serial)
 
     async def async_added_to_hass(self) -> None:
-        """Listen to the instrument's live levels and its connection."""
+        """Listen to the instrument's live levels and the write interval."""
         await super().async_added_to_hass()
-        self._registry.add(self)
-        self.async_on_remove(lambda: self._registry.discard(self))
+        entry_id = self.hub.entry.entry_id
         self.async_on_remove(
-            self._runtime.live.async_add_level_listener(self.serial, self._take)
+            async_dispatcher_connect(
+                self.hass, levels_signal(entry_id, self.serial), self._take
+            )
         )
         self.async_on_remove(
-            self._runtime.coordinator.async_add_instrument_listener(
-                self.serial, self._connection_changed
+            async_dispatcher_connect(
+                self.hass, tick_signal(entry_id), self.async_write_interval
             )
         )
 
     @callback
     def _take(self, values: Mapping[str, float]) -> None:
-        level = values.get(self.entity_description.value_name)
+        """Take one live message; its names are in lower case, as the key."""
+        level = values.get(self.entity_description.key)
         if level is not None and plausible(level):
             self._window.add(level)
 
     @callback
-    def _connection_changed(self) -> None:
+    def _handle_instrument_update(self) -> None:
         """Show no stale level: an instrument offline or cut off has none."""
         if not self.available:
             self._window.clear()
@@ -96,9 +95,12 @@ class MyCirrusLiveSensorEntity(MyCirrusEntity, SensorEntity):
 
     @callback
     def async_write_interval(self) -> None:
-        """Write the level of the interval that ended, if any value came."""
+        """Write the level of the interval that ended, if any value came.
+
+        Unrounded: the display precision rounds what is shown.
+        """
         if (level := self._window.take()) is not None:
-            self._attr_native_value = round(level, 1)
+            self._attr_native_value = level
         self.async_write_if_changed()
 
     def state_key(self) -> Hashable:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import logging
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import (
+from ..api import (
     MonitorHealth,
     MyCirrusAuthenticationError,
     MyCirrusClient,
@@ -16,9 +18,8 @@ from .api import (
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
 )
-from .const import DOMAIN, HEALTH_INTERVAL, SCOPE_RECHECK_INTERVAL, SCOPE_SYSTEM
-from .data import MyCirrusConfigEntry
-from .scopes import KeyScopes
+from ..const import DOMAIN, HEALTH_INTERVAL, SCOPE_RECHECK_INTERVAL, SCOPE_SYSTEM
+from ..scopes import KeyScopes
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -30,15 +31,17 @@ class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]])
     data.system:read scope gets no health sensors and is asked again hourly.
     """
 
-    config_entry: MyCirrusConfigEntry
+    config_entry: ConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: MyCirrusConfigEntry,
+        config_entry: ConfigEntry,
         client: MyCirrusClient,
         scopes: KeyScopes,
-        serials: list[str],
+        serials: Callable[[], list[str]],
+        *,
+        on_auth_failed: Callable[[str | None], None],
     ) -> None:
         """Initialise; nothing is fetched yet."""
         super().__init__(
@@ -52,13 +55,14 @@ class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]])
         self.client = client
         self.scopes = scopes
         self.serials = serials
+        self._on_auth_failed = on_auth_failed
 
     async def _async_update_data(self) -> dict[str, MonitorHealth]:
         if not self.scopes.may_try(SCOPE_SYSTEM) or self.client.limiter.paused:
             # Nothing to ask now: keep the last health, quietly.
             return self.data or {}
         try:
-            health = await self.client.monitor_health(self.serials)
+            health = await self.client.monitor_health(self.serials())
         except MyCirrusPermissionError:
             if not self.scopes.missing(SCOPE_SYSTEM):
                 _LOGGER.info(
@@ -69,6 +73,7 @@ class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]])
             self.update_interval = SCOPE_RECHECK_INTERVAL
             return {}
         except MyCirrusAuthenticationError as err:
+            self._on_auth_failed(None)
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from homeassistant.core import callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from ..api import (
     Action,
     ActionStatus,
     KeepAlive,
@@ -20,42 +24,71 @@ from .api import (
     LiveError,
     LiveMessage,
     LiveStatus,
+    MyCirrusClient,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusPermissionError,
     MyCirrusResponseError,
 )
-from .const import (
+from ..const import (
     ACTION_ANSWER_TIMEOUT,
     DOMAIN,
     KEEP_ALIVE_INTERVAL,
     LIVE_SILENCE_LIMIT,
     SCOPE_LIVE,
+    SCOPE_RECHECK_INTERVAL,
     STABLE_CONNECTION,
 )
-from .data import InstrumentRecord, LinkState
-
-if TYPE_CHECKING:
-    from .live import MyCirrusLive
+from ..model import InstrumentRecord, LinkState, next_stamp
+from ..scopes import KeyScopes
+from .signals import levels_signal
 
 _LOGGER = logging.getLogger(__package__)
+
+
+@dataclass(frozen=True, slots=True)
+class PushHooks:
+    """Where the live connections report what they learn."""
+
+    status: Callable[[str, LiveStatus, int], None]  # a pushed status, stamped
+    link: Callable[[str, LinkState], None]  # a link's new state
+    auth_failed: Callable[[str | None], None]  # MyCirrus refused the key
+
+
+class LinkOwner(Protocol):
+    """What a link needs of the push that owns it (push.MyCirrusPush)."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    client: MyCirrusClient
+    scopes: KeyScopes
+    records: Mapping[str, InstrumentRecord]
+    hooks: PushHooks
+    live_types: tuple[str, ...]
+    halted: bool
 
 
 @dataclass(slots=True)
 class LiveLink:
     """The live connection of one instrument, and what it waits for."""
 
-    live: MyCirrusLive
-    record: InstrumentRecord
-    # Set while polling (or push) says the instrument is online.
+    push: LinkOwner
+    serial: str
+    # Set while the instrument's status says it is online.
     wanted: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     connection: LiveConnection | None = None
     live_requested: bool = False
     live_flowing: bool = False
+    # Monotonic time MyCirrus last refused live data: asked again hourly.
+    refused_at: float | None = None
     pending: tuple[str, asyncio.Future[ActionStatus]] | None = None
     # Actions take turns: MyCirrus's answers do not say which request they answer.
     action_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # For diagnostics: the last message, the connects, the last live levels.
+    last_message: datetime | None = None
+    connects: int = 0
+    values: dict[str, float] = field(default_factory=dict)
 
     async def async_serve(self, connection: LiveConnection) -> bool:
         """Read messages until the websocket ends.
@@ -63,28 +96,27 @@ class LiveLink:
         Returns whether the connection stayed up long enough to count as
         healthy (the reconnect back-off starts over only then).
         """
-        live, record = self.live, self.record
+        push = self.push
         self.connection = connection
-        record.link = LinkState.CONNECTED
-        record.connects += 1
-        live.coordinator.async_update_instrument(record.serial)
+        self.connects += 1
+        push.hooks.link(self.serial, LinkState.CONNECTED)
         started = time.monotonic()
-        keep_alive = live.entry.async_create_background_task(
-            live.hass,
+        keep_alive = push.entry.async_create_background_task(
+            push.hass,
             self._async_keep_alive(connection),
-            f"{DOMAIN} keep-alive {record.serial}",
+            f"{DOMAIN} keep-alive {self.serial}",
         )
         try:
             await self._async_start_live_data(connection)
             while True:
                 message = await connection.receive(max_silence=LIVE_SILENCE_LIMIT)
-                record.last_message = dt_util.utcnow()
+                self.last_message = dt_util.utcnow()
                 self._async_handle(message)
         except MyCirrusConnectionError as err:
-            _LOGGER.debug("Live connection to %s ended: %s", record.serial, err)
+            _LOGGER.debug("Live connection to %s ended: %s", self.serial, err)
         except Exception:
             _LOGGER.exception(
-                "Unexpected error in the live connection of %s", record.serial
+                "Unexpected error in the live connection of %s", self.serial
             )
         finally:
             keep_alive.cancel()
@@ -92,31 +124,51 @@ class LiveLink:
             self.live_requested = self.live_flowing = False
             if self.pending is not None:
                 self.pending[1].cancel()
-            record.live_values.clear()
-            record.link = LinkState.WAITING
+            self.values.clear()
+            state = LinkState.STOPPED if push.halted else LinkState.WAITING
+            push.hooks.link(self.serial, state)
             await connection.close()
-            if not live.stopped:
-                live.coordinator.async_update_instrument(record.serial)
         return time.monotonic() - started >= STABLE_CONNECTION
 
     async def _async_start_live_data(self, connection: LiveConnection) -> None:
-        """Ask for live levels, unless the key was seen to lack their scope.
+        """Ask for live levels, unless refused within the hour.
 
         Not while an action waits for its answer: an error would be ambiguous.
         """
-        live = self.live
+        push = self.push
+        record = push.records.get(self.serial)
         if (
-            live.live_types
+            push.live_types
             and not self.live_requested
             and self.pending is None
-            and live.scopes.may_try(SCOPE_LIVE)
-            and self.record.measures_noise
+            and (
+                self.refused_at is None
+                or time.monotonic() - self.refused_at
+                >= SCOPE_RECHECK_INTERVAL.total_seconds()
+            )
+            and push.scopes.may_try(SCOPE_LIVE)
+            and (record is None or record.measures_noise)
         ):
             self.live_requested = True
-            await connection.start_live_data(live.live_types)
+            await connection.start_live_data(push.live_types)
+
+    async def async_live_types_changed(self) -> None:
+        """Ask an open connection for the chosen live levels, or for none."""
+        if (connection := self.connection) is None:
+            return
+        self.live_requested = self.live_flowing = False
+        self.refused_at = None  # other levels: an old refusal may not apply
+        self.values.clear()
+        try:
+            if self.push.live_types:
+                await self._async_start_live_data(connection)
+            else:
+                await connection.stop_live_data()
+        except MyCirrusConnectionError:
+            pass  # the reader sees the end and reconnects
 
     async def _async_keep_alive(self, connection: LiveConnection) -> None:
-        """Send a keep-alive every 30 s; ask again for live levels hourly."""
+        """Send a keep-alive every 30 s; ask again for refused live levels hourly."""
         while True:
             await asyncio.sleep(KEEP_ALIVE_INTERVAL)
             try:
@@ -127,16 +179,20 @@ class LiveLink:
 
     @callback
     def _async_handle(self, message: LiveMessage) -> None:
-        live, serial = self.live, self.record.serial
+        push, serial = self.push, self.serial
         if isinstance(message, LiveStatus):
             if message.online is False:
-                self.wanted.clear()  # the server closes; polling says when it is back
-            live.coordinator.async_push_status(serial, message)
+                self.wanted.clear()  # the server closes; the status says when back
+            push.hooks.status(serial, message, next_stamp())
         elif isinstance(message, LiveData):
             self.live_flowing = True
-            live.scopes.granted(SCOPE_LIVE)
-            self.record.live_values.update(message.values)
-            live.async_dispatch_levels(serial, message.values)
+            push.scopes.granted(SCOPE_LIVE)
+            # Names in any letter case, as every other field.
+            values = {name.lower(): value for name, value in message.values.items()}
+            self.values.update(values)
+            async_dispatcher_send(
+                push.hass, levels_signal(push.entry.entry_id, serial), values
+            )
         elif isinstance(message, ActionStatus):
             pending = self.pending
             if (
@@ -152,33 +208,28 @@ class LiveLink:
 
     @callback
     def _async_handle_error(self, message: LiveError) -> None:
-        """Give an error to the live data request or to the action waiting.
-
-        Errors name no request: one that speaks of live data, or that comes
-        while live data is asked for and has not flowed yet, is about it.
-        """
-        text = f"{message.code} {message.description}".lower()
+        """Give an error to the live data request or to the action waiting."""
         pending = self.pending
         waiting = pending is not None and not pending[1].done()
-        if (
-            self.live_requested
-            and not self.live_flowing
-            and ("live" in text or not waiting)
-        ):
+        about = error_subject(
+            message,
+            live_asked=self.live_requested and not self.live_flowing,
+            action_waiting=waiting,
+        )
+        if about == "live":
             self._async_live_refused(message)
-        elif pending is not None and waiting:
+        elif about == "action" and pending is not None:
             pending[1].set_exception(_action_error(message))
         else:
-            _LOGGER.debug("MyCirrus live error for %s: %s", self.record.serial, message)
+            _LOGGER.debug("MyCirrus live error for %s: %s", self.serial, message)
 
     @callback
     def _async_live_refused(self, message: LiveError) -> None:
-        scopes = self.live.scopes
+        scopes = self.push.scopes
         self.live_requested = False
+        self.refused_at = time.monotonic()
         if message.code != "AccessDenied":
-            _LOGGER.debug(
-                "MyCirrus refused live data for %s: %s", self.record.serial, message
-            )
+            _LOGGER.debug("MyCirrus refused live data for %s: %s", self.serial, message)
             return
         if not scopes.missing(SCOPE_LIVE):
             _LOGGER.info(
@@ -196,7 +247,7 @@ class LiveLink:
         async with self.action_lock:
             if (connection := self.connection) is None:
                 return None
-            self.live.client.limiter.check()
+            self.push.client.limiter.check()
             future: asyncio.Future[ActionStatus] = (
                 asyncio.get_running_loop().create_future()
             )
@@ -207,17 +258,35 @@ class LiveLink:
                     return await future
             except TimeoutError as err:
                 raise MyCirrusConnectionError(
-                    f"No answer to {action.value} from {self.record.serial}"
+                    f"No answer to {action.value} from {self.serial}"
                 ) from err
             except asyncio.CancelledError as err:
                 task = asyncio.current_task()
                 if future.cancelled() and task is not None and not task.cancelling():
                     raise MyCirrusConnectionError(
-                        f"The live connection to {self.record.serial} ended"
+                        f"The live connection to {self.serial} ended"
                     ) from err
                 raise
             finally:
                 self.pending = None
+
+
+def error_subject(
+    message: LiveError, *, live_asked: bool, action_waiting: bool
+) -> str | None:
+    """Return what an error on the live websocket is about: "live", "action" or None.
+
+    Errors name no request. One that speaks of live data, or that comes while
+    live data is asked for (and has not flowed yet) and no action waits, is
+    about live data; otherwise one that comes while an action waits is the
+    action's; anything else is only worth a debug line.
+    """
+    text = f"{message.code} {message.description}".lower()
+    if live_asked and ("live" in text or not action_waiting):
+        return "live"
+    if action_waiting:
+        return "action"
+    return None
 
 
 def _action_error(message: LiveError) -> MyCirrusError:

@@ -21,13 +21,12 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import MonitorHealth
-from .data import InstrumentRecord
-from .entity import MyCirrusEntity, MyCirrusEntityDescription
-from .health import MyCirrusHealthCoordinator
+from ..api import MonitorHealth
+from ..entity import MyCirrusEntity, MyCirrusEntityDescription
+from ..model import InstrumentRecord
+from ..runtime import MyCirrusHub
 
 # uptime is read a little later each time: a boot time this close is the same.
 BOOT_TOLERANCE = timedelta(minutes=1)
@@ -109,7 +108,8 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfInformation.MEGABYTES,
         # The usage restarts with each billing period.
         state_class=SensorStateClass.TOTAL_INCREASING,
-        suggested_display_precision=1,
+        # As the quota beside it.
+        suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda h: h.sim_usage,
     ),
@@ -132,32 +132,41 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
 )
 
 
-class MyCirrusHealthSensorEntity(
-    MyCirrusEntity, CoordinatorEntity[MyCirrusHealthCoordinator], SensorEntity
-):
+class MyCirrusHealthSensorEntity(MyCirrusEntity, SensorEntity):
     """A sensor of an instrument's own health."""
 
     entity_description: MyCirrusHealthSensorEntityDescription
 
     def __init__(
         self,
-        coordinator: MyCirrusHealthCoordinator,
+        hub: MyCirrusHub,
         record: InstrumentRecord,
         description: MyCirrusHealthSensorEntityDescription,
     ) -> None:
         """Initialise the sensor with the health last reported."""
-        super().__init__(record, description)
-        CoordinatorEntity.__init__(self, coordinator)
+        super().__init__(hub, record, description)
         self._attr_native_value = None
         self._read()
 
     @property
     def available(self) -> bool:
-        """Return whether MyCirrus reported the instrument's health last time."""
-        return super().available and self.serial in (self.coordinator.data or {})
+        """Return whether the health last reported is the instrument's current one.
+
+        Not while the instrument is offline: it reports nothing new then.
+        """
+        health = self.hub.health
+        return (
+            health.last_update_success
+            and self.serial in (health.data or {})
+            and self.hub.reachable(self.serial)
+        )
+
+    async def async_update(self) -> None:
+        """Ask for the health now (homeassistant.update_entity)."""
+        await self.hub.health.async_request_refresh()
 
     def _read(self) -> None:
-        reported = (self.coordinator.data or {}).get(self.serial)
+        reported = (self.hub.health.data or {}).get(self.serial)
         value = self.entity_description.value_fn(reported) if reported else None
         previous = self._attr_native_value
         if (
@@ -169,7 +178,7 @@ class MyCirrusHealthSensorEntity(
         self._attr_native_value = value
 
     @callback
-    def _handle_coordinator_update(self) -> None:
+    def _handle_instrument_update(self) -> None:
         self._read()
         self.async_write_if_changed()
 

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .api import (
+from ..api import (
     Instrument,
     MyCirrusAuthenticationError,
+    MyCirrusClient,
     MyCirrusError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
 )
-from .compat import async_get_entry_device
-from .const import DETAILS_INTERVAL, DOMAIN, ISSUE_INSTRUMENT_GONE
-from .data import InstrumentRecord
-
-if TYPE_CHECKING:
-    from .coordinator import MyCirrusCoordinator
+from ..compat import async_get_entry_device
+from ..const import DETAILS_INTERVAL, DOMAIN
+from .store import InstrumentStore
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -29,9 +29,18 @@ _LOGGER = logging.getLogger(__package__)
 class InstrumentDetails:
     """Keeps the records' details current and carries renames to Home Assistant."""
 
-    def __init__(self, coordinator: MyCirrusCoordinator) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: MyCirrusClient,
+        store: InstrumentStore,
+    ) -> None:
         """Start with no details."""
-        self._coordinator = coordinator
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.store = store
         # Monotonic time of the last try, so a stepped wall clock changes nothing.
         self.refreshed_at: float | None = None
 
@@ -59,61 +68,60 @@ class InstrumentDetails:
 
         A 401, 403 (the list needs instruments:read) or 429 on the list is raised.
         """
-        coordinator = self._coordinator
         listed = {
             instrument.serial_number: instrument
-            for instrument in await coordinator.client.instruments()
+            for instrument in await self.client.instruments()
         }
-        for serial, record in coordinator.records.items():
-            instrument = listed.get(serial) or await self._async_fetch_unlisted(record)
+        for serial in list(self.store.records):
+            instrument = listed.get(serial) or await self._async_fetch_unlisted(serial)
             if instrument is not None:
-                self._async_set(record, instrument)
+                self._async_set(instrument)
         self.refreshed_at = time.monotonic()
 
-    async def _async_fetch_unlisted(
-        self, record: InstrumentRecord
-    ) -> Instrument | None:
-        """Ask for an instrument the account's list left out."""
-        coordinator = self._coordinator
+    async def async_refresh_one(self, serial: str) -> None:
+        """Fetch the details of an instrument just added; a failure waits an hour."""
         try:
-            return await coordinator.client.instrument(record.serial)
+            instrument = await self.client.instrument(serial)
+        except MyCirrusError as err:
+            _LOGGER.debug("Could not fetch MyCirrus instrument %s: %s", serial, err)
+            return
+        self._async_set(instrument)
+
+    async def _async_fetch_unlisted(self, serial: str) -> Instrument | None:
+        """Ask for an instrument the account's list left out."""
+        try:
+            return await self.client.instrument(serial)
         except MyCirrusNotFoundError:
             # Gone from the list and unknown by serial: no need to wait for
             # three rounds of 404 to say so.
-            coordinator.async_raise_issue(ISSUE_INSTRUMENT_GONE, record)
+            self.store.async_raise_gone(serial)
         except (MyCirrusAuthenticationError, MyCirrusRateLimitError):
             raise
         except MyCirrusError as err:
             # A 403 here is the status round's to report, like any failure.
-            _LOGGER.debug(
-                "Could not fetch MyCirrus instrument %s: %s", record.serial, err
-            )
+            _LOGGER.debug("Could not fetch MyCirrus instrument %s: %s", serial, err)
         return None
 
-    def _async_set(self, record: InstrumentRecord, instrument: Instrument) -> None:
+    def _async_set(self, instrument: Instrument) -> None:
         """Store an instrument's details; carry a new name or model to HA."""
-        coordinator = self._coordinator
-        previous = record.details
-        record.details = instrument
-        if not coordinator.is_followed(record):
+        record = self.store.records.get(instrument.serial_number)
+        if record is None or self.store.closed:
             return
+        previous = record.details
+        self.store.async_described(record.serial, instrument)
         if previous is not None and previous != instrument:
             self._async_update_device(instrument)
-        entry = coordinator.config_entry
-        subentry = entry.subentries.get(record.subentry_id)
+        subentry = self.entry.subentries.get(record.subentry_id)
         if instrument.name and subentry and subentry.title != instrument.name:
-            coordinator.hass.config_entries.async_update_subentry(
-                entry, subentry, title=instrument.name
+            self.hass.config_entries.async_update_subentry(
+                self.entry, subentry, title=instrument.name
             )
 
     def _async_update_device(self, instrument: Instrument) -> None:
         """Rename the device; a name the user gave it stays in front."""
-        coordinator = self._coordinator
-        device_registry = dr.async_get(coordinator.hass)
+        device_registry = dr.async_get(self.hass)
         device = async_get_entry_device(
-            device_registry,
-            (DOMAIN, instrument.serial_number),
-            coordinator.config_entry.entry_id,
+            device_registry, (DOMAIN, instrument.serial_number), self.entry.entry_id
         )
         if device is None:
             return

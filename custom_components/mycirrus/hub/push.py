@@ -1,8 +1,9 @@
 """One live websocket per followed instrument that is online.
 
-Each instrument gets a background task that connects when polling has seen the
-instrument online, serves the connection (live_link.py) and reconnects with
-exponential back-off and full jitter.
+Each instrument gets a background task that connects while its status says it
+is online, serves the connection (link.py) and reconnects with exponential
+back-off and full jitter. What the connections learn goes out through hooks:
+the push never writes a record itself.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import random
 
 import aiohttp
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 
-from .api import (
+from ..api import (
     Action,
     ActionStatus,
+    MyCirrusAuthenticationError,
     MyCirrusClient,
     MyCirrusError,
     MyCirrusRateLimitError,
 )
-from .const import (
+from ..const import (
     DOMAIN,
     MAX_CONCURRENT_HANDSHAKES,
     MAX_LIVE_CONNECTIONS,
@@ -31,65 +34,62 @@ from .const import (
     RECONNECT_MIN,
     SCOPE_LIVE,
 )
-from .coordinator import MyCirrusCoordinator
-from .data import LinkState, MyCirrusConfigEntry
-from .live_link import LiveLink
-from .scopes import KeyScopes
+from ..issues import async_clear_scope_issue, async_raise_scope_issue
+from ..model import InstrumentRecord, LinkState
+from ..scopes import KeyScopes
+from .link import LiveLink, PushHooks
 
 _LOGGER = logging.getLogger(__package__)
-
-type LevelListener = Callable[[Mapping[str, float]], None]
 
 # RECONNECT_MIN * 2**6 is past RECONNECT_MAX already; no bigger power is needed.
 _MAX_DOUBLINGS = 6
 
 
-class MyCirrusLive:
+class MyCirrusPush:
     """Keeps the live websockets of one config entry."""
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: MyCirrusConfigEntry,
-        coordinator: MyCirrusCoordinator,
+        entry: ConfigEntry,
         client: MyCirrusClient,
         scopes: KeyScopes,
         *,
+        records: Mapping[str, InstrumentRecord],
+        hooks: PushHooks,
         session_factory: Callable[[], aiohttp.ClientSession],
         live_types: tuple[str, ...],
     ) -> None:
         """Prepare; nothing connects, and no session exists, before ``async_start``."""
         self.hass = hass
         self.entry = entry
-        self.coordinator = coordinator
         self.client = client
         self.scopes = scopes
+        self.records = records
+        self.hooks = hooks
         self.live_types = live_types
         self.random = random.Random()  # noqa: S311 - jitter, not secrets
         self.stopped = False
+        # MyCirrus refused the key: no link tries again until it changes.
+        self.halted = False
+        self.links: dict[str, LiveLink] = {}
         self._session_factory = session_factory
         self._session: aiohttp.ClientSession | None = None
-        self._links: dict[str, LiveLink] = {}
-        self._level_listeners: dict[str, list[LevelListener]] = {}
-        self._unsubscribe: list[CALLBACK_TYPE] = []
         # Handshakes of many instruments at set-up go a few at a time.
         self._handshakes = asyncio.Semaphore(MAX_CONCURRENT_HANDSHAKES)
 
     @callback
     def async_start(self) -> None:
-        """Connect, in the background, to every instrument polling saw online."""
+        """Connect, in the background, to every instrument seen online."""
         self._session = self._session_factory()
-        self._unsubscribe.append(self.coordinator.async_add_listener(self._async_sync))
-        self._async_sync()
+        self.async_sync()
 
     async def async_stop(self) -> None:
         """Close every websocket and end every task, within about a second."""
         if self.stopped:
             return
         self.stopped = True
-        while self._unsubscribe:
-            self._unsubscribe.pop()()
-        tasks = [link.task for link in self._links.values() if link.task]
+        tasks = [link.task for link in self.links.values() if link.task]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -98,37 +98,72 @@ class MyCirrusLive:
             await self._session.close()
 
     @callback
-    def _async_sync(self) -> None:
+    def async_halt(self) -> None:
+        """Stop every link for good: MyCirrus refused the key."""
+        if self.halted:
+            return
+        self.halted = True
+        current = asyncio.current_task()
+        for serial, link in self.links.items():
+            link.wanted.clear()
+            if link.task is not None and link.task is not current:
+                link.task.cancel()
+            self.hooks.link(serial, LinkState.STOPPED)
+
+    @callback
+    def async_sync(self) -> None:
         """Want a connection for each instrument whose status says it is online.
 
         At most MAX_LIVE_CONNECTIONS are wanted at once; the others are polled.
         """
-        if self.stopped or self._session is None:
+        if self.stopped or self.halted or self._session is None:
             return
         # In the entry's order, so that who is over the cap does not change.
         online = [
-            record
-            for record in self.coordinator.records.values()
+            record.serial
+            for record in self.records.values()
             if record.status is not None and record.status.online is True
         ]
-        serials = {record.serial for record in online}
-        for serial, existing in self._links.items():
-            if serial not in serials:
+        for serial, existing in self.links.items():
+            if serial not in online:
                 existing.wanted.clear()
-        wanted = sum(existing.wanted.is_set() for existing in self._links.values())
-        for record in online:
-            link = self._links.get(record.serial)
+        wanted = sum(existing.wanted.is_set() for existing in self.links.values())
+        for serial in online:
+            link = self.links.get(serial)
             if link is not None and link.wanted.is_set():
                 continue
             if wanted >= MAX_LIVE_CONNECTIONS:
                 break
             if link is None:
-                link = self._links[record.serial] = LiveLink(self, record)
+                link = self.links[serial] = LiveLink(self, serial)
                 link.task = self.entry.async_create_background_task(
-                    self.hass, self._async_run(link), f"{DOMAIN} live {record.serial}"
+                    self.hass, self._async_run(link), f"{DOMAIN} live {serial}"
                 )
             link.wanted.set()
             wanted += 1
+
+    @callback
+    def async_remove(self, serial: str) -> None:
+        """Close the link of an instrument no longer followed."""
+        if (link := self.links.pop(serial, None)) is not None and link.task:
+            link.task.cancel()
+        self.async_sync()  # one more may fit under the cap
+
+    async def async_set_live_types(self, live_types: tuple[str, ...]) -> None:
+        """Ask the open connections for other live levels, without reconnecting."""
+        self.live_types = live_types
+        self.async_live_issue()
+        await asyncio.gather(
+            *(link.async_live_types_changed() for link in self.links.values())
+        )
+
+    @callback
+    def async_live_issue(self) -> None:
+        """Say the key lacks data.live:read only while live levels are chosen."""
+        if self.live_types and self.scopes.missing(SCOPE_LIVE):
+            async_raise_scope_issue(self.hass, self.entry, SCOPE_LIVE)
+        else:
+            async_clear_scope_issue(self.hass, self.entry, SCOPE_LIVE)
 
     def backoff(self, attempt: int) -> float:
         """Return the wait before reconnect ``attempt`` (0 for the first).
@@ -141,37 +176,39 @@ class MyCirrusLive:
 
     async def _async_run(self, link: LiveLink) -> None:
         """Connect whenever wanted; back off after every end or failure."""
-        record = link.record
+        serial = link.serial
         attempt = 0
         while True:
             if not link.wanted.is_set():
-                record.link = LinkState.IDLE
+                self.hooks.link(serial, LinkState.IDLE)
                 await link.wanted.wait()
             limiter = self.client.limiter
             if limiter.paused:
-                record.link = LinkState.WAITING
+                self.hooks.link(serial, LinkState.WAITING)
                 # After the pause, not all instruments at the same moment.
                 jitter = self.random.uniform(0, RECONNECT_MIN)
                 await asyncio.sleep(limiter.remaining() + jitter)
                 continue
-            record.link = LinkState.CONNECTING
+            self.hooks.link(serial, LinkState.CONNECTING)
             try:
                 async with self._handshakes:
-                    connection = await self.client.live(
-                        record.serial, session=self._session
-                    )
+                    connection = await self.client.live(serial, session=self._session)
             except MyCirrusRateLimitError:
                 continue
+            except MyCirrusAuthenticationError:
+                self.hooks.link(serial, LinkState.STOPPED)
+                self.hooks.auth_failed(None)
+                return
             except MyCirrusError as err:
-                _LOGGER.debug("No live connection to %s: %s", record.serial, err)
+                _LOGGER.debug("No live connection to %s: %s", serial, err)
             except Exception:
-                _LOGGER.exception("Unexpected error connecting to %s", record.serial)
+                _LOGGER.exception("Unexpected error connecting to %s", serial)
             else:
                 if await link.async_serve(connection):
                     attempt = 0
             if not link.wanted.is_set():
-                continue  # offline: polling says when to try again
-            record.link = LinkState.WAITING
+                continue  # offline: its status says when to try again
+            self.hooks.link(serial, LinkState.WAITING)
             await asyncio.sleep(self.backoff(attempt))
             attempt += 1
 
@@ -180,32 +217,12 @@ class MyCirrusLive:
 
         See LiveLink.async_action for what it raises.
         """
-        link = self._links.get(serial)
+        link = self.links.get(serial)
         return None if link is None else await link.async_action(action)
-
-    @callback
-    def async_add_level_listener(
-        self, serial: str, listener: LevelListener
-    ) -> CALLBACK_TYPE:
-        """Call ``listener`` with each live level message of the instrument."""
-        listeners = self._level_listeners.setdefault(serial, [])
-        listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            listeners.remove(listener)
-
-        return remove
-
-    @callback
-    def async_dispatch_levels(self, serial: str, values: Mapping[str, float]) -> None:
-        """Hand one live level message to the instrument's live sensors."""
-        for listener in list(self._level_listeners.get(serial, ())):
-            listener(values)
 
     def live_available(self, serial: str) -> bool:
         """Return whether live levels of the instrument can be current."""
-        record = self.coordinator.records.get(serial)
+        record = self.records.get(serial)
         return (
             record is not None
             and record.pushing

@@ -19,8 +19,8 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import RateLimiter
-from .const import DOMAIN
+from ..api import RateLimiter
+from ..const import DOMAIN
 
 STORAGE_VERSION = 1
 STORAGE_KEY = f"{DOMAIN}.rate_limit"

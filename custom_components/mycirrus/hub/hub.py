@@ -1,0 +1,252 @@
+"""What runs while an entry is loaded, and how its parts are wired together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import aiohttp
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from ..api import Action, MyCirrusClient
+from ..const import DOMAIN, REAUTH_REASON, SCOPE_LIVE
+from ..issues import async_prune_issues
+from ..model import InstrumentRecord, followed_subentries, new_record
+from ..scopes import KeyScopes, ScopeState
+from .actions import ActionSender
+from .checks import CheckFollower
+from .health import MyCirrusHealthCoordinator
+from .link import PushHooks
+from .options import EntryOptions
+from .push import MyCirrusPush
+from .signals import entities_signal
+from .status import MyCirrusCoordinator
+from .store import InstrumentStore, StoreHooks
+
+
+class MyCirrusHub:
+    """Everything a loaded entry runs: one client, its pollers and its push.
+
+    The followed instruments and the options apply while it runs: an added
+    instrument gets its device and entities, a removed one loses them, and only
+    a new key or API URL needs a reload.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: MyCirrusClient,
+        *,
+        session_factory: Callable[[], aiohttp.ClientSession],
+    ) -> None:
+        """Wire the parts; nothing is asked of MyCirrus yet."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.scopes = KeyScopes()
+        # What the entry runs with; a change of the data needs a reload.
+        self.data = dict(entry.data)
+        self.options = EntryOptions.from_options(entry.options)
+        self.followed = followed_subentries(entry)
+        self.store = InstrumentStore(
+            hass,
+            entry,
+            {serial: new_record(entry, serial) for serial in self.followed},
+            # Lambdas: the push and the checks are made after the store.
+            StoreHooks(
+                online=lambda: self.push.async_sync(),  # noqa: PLW0108
+                ended=lambda rec, actions: self.checks.async_ended(rec, actions),  # noqa: PLW0108
+            ),
+        )
+        self.coordinator = MyCirrusCoordinator(
+            hass, entry, client, self.store, on_auth_failed=self.async_auth_failed
+        )
+        self.checks = CheckFollower(
+            hass,
+            entry,
+            self.store.records,
+            fetch=self.coordinator.async_schedule_fetch,
+            settle=self.store.async_settled,
+        )
+        self.push = MyCirrusPush(
+            hass,
+            entry,
+            client,
+            self.scopes,
+            records=self.store.records,
+            hooks=PushHooks(
+                status=self.store.async_pushed,
+                link=self.store.async_linked,
+                auth_failed=self.async_auth_failed,
+            ),
+            session_factory=session_factory,
+            live_types=self.options.live_types,
+        )
+        self.health = MyCirrusHealthCoordinator(
+            hass,
+            entry,
+            client,
+            self.scopes,
+            lambda: list(self.store.records),
+            on_auth_failed=self.async_auth_failed,
+        )
+        self.actions = ActionSender(
+            client,
+            self.store,
+            self.push,
+            self.checks,
+            self.scopes,
+            on_auth_failed=self.async_auth_failed,
+        )
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    @property
+    def records(self) -> Mapping[str, InstrumentRecord]:
+        """Return the record of each followed instrument, by serial."""
+        return self.store.records
+
+    # -- life ---------------------------------------------------------------
+
+    async def async_setup(self) -> None:
+        """Ask for every status once; raise as set-up does when that fails."""
+        async_prune_issues(self.hass, self.entry.entry_id, set(self.followed))
+        await self.coordinator.async_config_entry_first_refresh()
+        self._unsubscribe += [
+            self.coordinator.async_add_listener(self._async_look_for_entities),
+            self.health.async_add_listener(self._async_health_updated),
+            self.scopes.add_listener(self._async_scope_changed),
+        ]
+        self.push.async_live_issue()
+
+    @callback
+    def async_start(self) -> None:
+        """Start push, health and the live level interval, in the background."""
+        self.push.async_start()
+        self.entry.async_create_background_task(
+            self.hass, self.health.async_refresh(), f"{DOMAIN} first health"
+        )
+
+        async def stop(_event: Event) -> None:
+            await self.async_stop()
+
+        self._unsubscribe.append(
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+        )
+
+    async def async_stop(self) -> None:
+        """Stop everything; the websockets close within about a second."""
+        self.store.async_close()
+        self.checks.cancel()
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
+        await self.push.async_stop()
+
+    @callback
+    def async_auth_failed(self, reason: str | None) -> None:
+        """MyCirrus refused the key: nothing is current, and reauth starts."""
+        if self.store.closed or self.store.auth_failed:
+            return
+        self.store.async_auth_failed()
+        self.push.async_halt()
+        self.entry.async_start_reauth(
+            self.hass, data={REAUTH_REASON: reason} if reason else None
+        )
+
+    # -- changes of the entry -------------------------------------------------
+
+    @callback
+    def async_entry_updated(self) -> bool:
+        """Apply the entry's new instruments and options; return if it must reload.
+
+        A new key or API URL reloads; a renamed subentry needs nothing.
+        """
+        entry = self.entry
+        if dict(entry.data) != self.data:
+            return True
+        followed = followed_subentries(entry)
+        for serial, subentry_id in self.followed.items():
+            if followed.get(serial) != subentry_id:
+                self.store.async_remove(serial)
+                self.push.async_remove(serial)
+        for serial, subentry_id in followed.items():
+            if self.followed.get(serial) != subentry_id:
+                self._async_add(serial)
+        if followed != self.followed:
+            self.followed = followed
+            async_prune_issues(self.hass, entry.entry_id, set(followed))
+            self._async_look_for_entities()
+        if (options := EntryOptions.from_options(entry.options)) != self.options:
+            self._async_apply_options(options)
+        return False
+
+    def _async_add(self, serial: str) -> None:
+        """Follow an instrument just added: its device, entities and status."""
+        self.store.async_add(new_record(self.entry, serial))
+        self.coordinator.async_schedule_fetch(serial)
+        self.entry.async_create_background_task(
+            self.hass,
+            self.coordinator.details.async_refresh_one(serial),
+            f"{DOMAIN} details {serial}",
+        )
+        self.entry.async_create_background_task(
+            self.hass, self.health.async_request_refresh(), f"{DOMAIN} health"
+        )
+
+    def _async_apply_options(self, options: EntryOptions) -> None:
+        old, self.options = self.options, options
+        if options.live_types != old.live_types:
+            self.entry.async_create_background_task(
+                self.hass,
+                self.push.async_set_live_types(options.live_types),
+                f"{DOMAIN} live types",
+            )
+        # The platforms add and remove entities, the live sensors' interval.
+        self._async_look_for_entities()
+        self.store.async_dispatch_all()  # the drift threshold may have changed
+
+    # -- what entities ask ----------------------------------------------------
+
+    def status_available(self, serial: str) -> bool:
+        """Return whether the instrument's status is current."""
+        return self.store.current(serial)
+
+    def reachable(self, serial: str) -> bool:
+        """Return whether the instrument may be asked to act or report health.
+
+        Not while the key is refused, nor while it is known to be offline.
+        """
+        record = self.records.get(serial)
+        return (
+            not self.store.auth_failed
+            and record is not None
+            and not record.known_offline
+        )
+
+    def live_available(self, serial: str) -> bool:
+        """Return whether the instrument's live levels can be current."""
+        return not self.store.auth_failed and self.push.live_available(serial)
+
+    async def async_press(self, serial: str, action: Action) -> None:
+        """Ask the instrument to run ``action`` (see ActionSender.async_press)."""
+        await self.actions.async_press(serial, action)
+
+    # -- telling the entities -------------------------------------------------
+
+    @callback
+    def _async_look_for_entities(self) -> None:
+        async_dispatcher_send(self.hass, entities_signal(self.entry.entry_id))
+
+    @callback
+    def _async_health_updated(self) -> None:
+        self._async_look_for_entities()
+        self.store.async_dispatch_all()
+
+    @callback
+    def _async_scope_changed(self, scope: str, state: ScopeState) -> None:
+        if scope == SCOPE_LIVE:
+            self.push.async_live_issue()
+        self.store.async_dispatch_all()
