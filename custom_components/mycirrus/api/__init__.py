@@ -9,10 +9,22 @@ from .client import (
     DEFAULT_BASE_URL,
     DEFAULT_REQUEST_TIMEOUT,
     MyCirrusClient,
-    validate_serial,
+)
+from .data import (
+    DEFAULT_MEASUREMENT_VALUES,
+    MAX_DATA_SPAN,
+    MEASUREMENT_VALUES,
+    Measurement,
+    NoiseEvent,
+    WeatherRecord,
+    canonical_value_name,
+    parse_events,
+    parse_measurements,
+    parse_weather,
 )
 from .exceptions import (
     MyCirrusAuthenticationError,
+    MyCirrusBodyShapeError,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusInvalidSerialError,
@@ -43,11 +55,15 @@ from .models import (
     Subscription,
     parse_monitor_health,
 )
+from .serial import validate_serial
 
 __all__ = [
     "API_KEY_HEADER",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MEASUREMENT_VALUES",
     "DEFAULT_REQUEST_TIMEOUT",
+    "MAX_DATA_SPAN",
+    "MEASUREMENT_VALUES",
     "Action",
     "ActionResult",
     "ActionStatus",
@@ -60,8 +76,10 @@ __all__ = [
     "LiveError",
     "LiveMessage",
     "LiveStatus",
+    "Measurement",
     "MonitorHealth",
     "MyCirrusAuthenticationError",
+    "MyCirrusBodyShapeError",
     "MyCirrusClient",
     "MyCirrusConnectionError",
     "MyCirrusError",
@@ -70,10 +88,16 @@ __all__ = [
     "MyCirrusPermissionError",
     "MyCirrusRateLimitError",
     "MyCirrusResponseError",
+    "NoiseEvent",
     "RateLimiter",
     "SicResult",
     "Subscription",
+    "WeatherRecord",
+    "canonical_value_name",
+    "parse_events",
+    "parse_measurements",
     "parse_message",
     "parse_monitor_health",
+    "parse_weather",
     "validate_serial",
 ]

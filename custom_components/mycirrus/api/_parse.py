@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import ItemsView, Mapping
+from datetime import UTC, datetime, timedelta
+import re
+from typing import Any, Final
+
+# PnW nD TnH nM nS; years and months have no fixed length, so they are refused.
+_DURATION: Final = re.compile(
+    r"P(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?",
+    re.IGNORECASE,
+)
 
 
 class Fields:
@@ -26,6 +35,14 @@ class Fields:
             if (value := self._data.get(name.lower())) is not None:
                 return value
         return None
+
+    def has(self, *names: str) -> bool:
+        """Return whether any of ``names`` is present, even as null."""
+        return any(name.lower() in self._data for name in names)
+
+    def items(self) -> ItemsView[str, Any]:
+        """Return the object's fields, each key in lower case."""
+        return self._data.items()
 
 
 def as_bool(value: Any) -> bool | None:
@@ -74,3 +91,42 @@ def as_datetime(value: Any) -> datetime | None:
         return parsed.astimezone(UTC)
     except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before year 1
         return None
+
+
+def as_duration(value: Any) -> timedelta | None:
+    """Return a positive ISO 8601 duration ("PT5M") or number of seconds, else None."""
+    if isinstance(value, str) and value[:1] in "Pp" and value[1:]:
+        match = _DURATION.fullmatch(value)
+        if match is None:
+            return None
+        parts = {
+            unit: float(number.replace(",", "."))
+            for unit, number in match.groupdict().items()
+            if number is not None
+        }
+        try:
+            duration = timedelta(**parts)
+        except OverflowError:
+            return None
+    else:
+        seconds = as_float(value)
+        if seconds is None:
+            return None
+        try:
+            duration = timedelta(seconds=seconds)
+        except OverflowError:
+            return None
+    return duration if duration > timedelta(0) else None
+
+
+def as_id(value: Any) -> str | None:
+    """Return an identifier as a string, whether the API sent text or a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return str(value) if value - value == 0 else None
+    return as_str(value)

@@ -10,7 +10,6 @@ from email.utils import parsedate_to_datetime
 import json
 import logging
 import math
-import re
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -18,11 +17,11 @@ import aiohttp
 from yarl import URL
 
 from ._parse import Fields, as_str
+from .data import EXCERPT_LENGTH
 from .exceptions import (
     MyCirrusAuthenticationError,
     MyCirrusConnectionError,
     MyCirrusError,
-    MyCirrusInvalidSerialError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
@@ -39,6 +38,8 @@ from .models import (
     MonitorHealth,
     parse_monitor_health,
 )
+from .serial import validate_serial
+from .stored import StoredDataCalls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ API_KEY_HEADER: Final = "X-Api-Key"
 # A Retry-After beyond a week is not a rate limit but a broken header.
 MAX_RETRY_AFTER: Final = 7 * 24 * 3600.0
 
-_SERIAL_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
 _STATUS_ERRORS: Final[dict[int, type[MyCirrusError]]] = {
     401: MyCirrusAuthenticationError,
     403: MyCirrusPermissionError,
@@ -57,16 +56,7 @@ _STATUS_ERRORS: Final[dict[int, type[MyCirrusError]]] = {
 }
 
 
-def validate_serial(serial: str) -> str:
-    """Return ``serial`` if it is well formed, else raise MyCirrusInvalidSerialError."""
-    if not isinstance(serial, str) or not _SERIAL_PATTERN.fullmatch(serial):
-        raise MyCirrusInvalidSerialError(
-            "A serial number has 1 to 32 letters, digits, '-' or '_'"
-        )
-    return serial
-
-
-class MyCirrusClient:
+class MyCirrusClient(StoredDataCalls):
     """Client for the MyCirrus cloud API with an injected aiohttp session.
 
     ``limiter`` holds the pause MyCirrus asked of the key; pass the same one to
@@ -164,6 +154,13 @@ class MyCirrusClient:
             if serial in wanted
         }
 
+    def _excerpt(self, text: str) -> str:
+        """Return the start of a body for an error message, without the API key."""
+        head = text[: EXCERPT_LENGTH + len(self.__api_key)]
+        if self.__api_key:
+            head = head.replace(self.__api_key, "***")
+        return head[:EXCERPT_LENGTH]
+
     async def live(
         self, serial: str, *, session: aiohttp.ClientSession | None = None
     ) -> LiveConnection:
@@ -217,6 +214,17 @@ class MyCirrusClient:
         params: Mapping[str, str] | None = None,
     ) -> Any:
         """Make one request and return its decoded JSON body."""
+        return (await self._fetch(name, method, path, params=params))[0]
+
+    async def _fetch(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[Any, str]:
+        """Make one request; return its decoded JSON body and its text."""
         self.limiter.check()
         self.request_counts[name] += 1
         try:
@@ -248,10 +256,14 @@ class MyCirrusClient:
             raise self._error(status, raw.decode("utf-8", "replace"), retry_after)
         try:
             text = raw.decode("utf-8-sig")
-            return json.loads(text) if text.strip() else None
+            return (json.loads(text) if text.strip() else None), text
         except UnicodeDecodeError as err:
             raise MyCirrusResponseError(
                 f"MyCirrus answered HTTP {status} with a body that is not UTF-8"
+            ) from err
+        except RecursionError as err:
+            raise MyCirrusResponseError(
+                f"MyCirrus answered HTTP {status} with JSON nested beyond reason"
             ) from err
         except ValueError as err:
             raise MyCirrusResponseError(
@@ -305,7 +317,7 @@ def _error_body(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         return None, None
     fields = Fields(body)
     return as_str(fields.get("error")), as_str(fields.get("description"))

@@ -69,3 +69,23 @@ class MyCirrusResponseError(MyCirrusError):
 
 class MyCirrusInvalidSerialError(MyCirrusError, ValueError):
     """A serial number is malformed; no request was made."""
+
+
+class MyCirrusBodyShapeError(MyCirrusResponseError):
+    """A 200 answer whose body is in none of the shapes the client knows.
+
+    ``excerpt`` is the start of the body as received (at most 200 characters,
+    the API key blanked out), for a log line or a bug report.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        excerpt: str,
+        code: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Initialise the error with an excerpt of the body."""
+        super().__init__(message, code=code, description=description)
+        self.excerpt = excerpt
