@@ -20,14 +20,24 @@ from aiohttp import web  # noqa: E402
 
 from .app import ALL_SCOPES, DEFAULT_API_KEY, Simulator  # noqa: E402
 from .demo import run_demo  # noqa: E402
+from .shape import MeasurementShape  # noqa: E402
+
+
+def measurement_shape(words: str) -> MeasurementShape:
+    """Return the measurements answer's shape the words describe, for argparse."""
+    try:
+        return MeasurementShape.parse(words)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="A MyCirrus cloud simulator: the instrument and monitor "
-        "endpoints under /v1 and the live websocket at /v1/live/{serial}.",
+        description="A MyCirrus cloud simulator: the instrument, monitor and "
+        "stored data endpoints under /v1 and the live websocket at "
+        "/v1/live/{serial}.",
     )
     parser.add_argument(
         "--host",
@@ -50,8 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--file",
         type=Path,
         help="JSON file: a list of instruments (serial, name, model, type, features, "
-        "online, measuring, last_calibration, last_sic, health) used instead of "
-        "--instruments",
+        "online, measuring, last_calibration, last_sic, health, measurement_period, "
+        "event_trigger, weather_override) used instead of --instruments",
     )
     parser.add_argument(
         "--key",
@@ -77,12 +87,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="send live data on the websockets every SECONDS (0: never; "
         "default: %(default)s)",
     )
+    parser.add_argument(
+        "--measurement-period",
+        type=int,
+        choices=(1, 5, 15),
+        metavar="MINUTES",
+        help="measurement period of every demo instrument: 1, 5 or 15 (default: "
+        "5, the second instrument 1 and the third 15)",
+    )
+    parser.add_argument(
+        "--measurement-shape",
+        type=measurement_shape,
+        default=MeasurementShape(),
+        metavar="WORDS",
+        help="layout of the measurements answer, which the API does not document: "
+        "comma-separated words, one of flat (default), list or object; one of "
+        "camel (default), pascal or lower; wrap or wrap=KEY (the records under "
+        "'measurements' or KEY); period (each record says its period); unknown "
+        "(a shape no client knows)",
+    )
     return parser.parse_args(argv)
 
 
 def build_simulator(args: argparse.Namespace) -> Simulator:
     """Create the simulator the command line describes."""
-    simulator = Simulator(latency=args.latency, live_period=args.live_period)
+    simulator = Simulator(
+        latency=args.latency,
+        live_period=args.live_period,
+        measurement_shape=args.measurement_shape,
+    )
     for spec in args.key or [DEFAULT_API_KEY]:
         key, _, scopes = spec.partition("=")
         simulator.add_key(
@@ -93,7 +126,9 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
         for item in items:
             simulator.add_instrument(**item)
     else:
-        simulator.add_demo_instruments(args.instruments)
+        simulator.add_demo_instruments(
+            args.instruments, measurement_period=args.measurement_period
+        )
     return simulator
 
 

@@ -14,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from simulator import Simulator
+from simulator.__main__ import build_simulator, parse_args
 from simulator.periods import (
     STATISTICAL,
     VALUE_NAMES,
@@ -884,3 +885,22 @@ def test_demo_instruments_vary() -> None:
     simulator = Simulator(now=lambda: NOW)
     simulator.add_demo_instruments(3, measurement_period=5)
     assert {i.measurement_period for i in simulator.instruments.values()} == {5}
+
+
+def test_command_line_options(capsys: pytest.CaptureFixture[str]) -> None:
+    args = parse_args(
+        ["--measurement-shape", "list,wrap=data,pascal", "--measurement-period", "15"]
+    )
+    simulator = build_simulator(args)
+    assert simulator.measurement_shape == MeasurementShape(
+        layout="list", wrap="data", case="pascal"
+    )
+    assert [i.measurement_period for i in simulator.instruments.values()] == [15] * 3
+    simulator = build_simulator(parse_args([]))
+    assert simulator.measurement_shape == MeasurementShape()
+    assert [i.measurement_period for i in simulator.instruments.values()] == [5, 1, 15]
+    with pytest.raises(SystemExit):
+        parse_args(["--measurement-shape", "nested"])
+    assert "Unknown measurement shape word 'nested'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(["--measurement-period", "7"])
