@@ -126,10 +126,10 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {
-        "granted": "instruments:read",
-        "missing": "data.system:read",
+        "scopes": "This API key was seen to have: instruments:read.\n"
+        "Seen to lack: data.system:read.\n"
         # No live data has flowed and no button was pressed yet.
-        "unknown": "data.live:read, instruments:action",
+        "Not used yet: data.live:read, instruments:action."
     }
     schema = result["data_schema"].schema
     defaults = {str(key): key.default() for key in schema}
@@ -201,9 +201,21 @@ async def test_options_of_an_entry_that_is_not_set_up(
 ) -> None:
     """The options can be changed before set-up; the key is then unknown."""
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    # Only the line that has something to say.
     assert result["description_placeholders"] == {
-        "granted": "-",
-        "missing": "-",
-        "unknown": "instruments:read, data.live:read, instruments:action, "
-        "data.system:read",
+        "scopes": "Not used yet: instruments:read, data.live:read, "
+        "instruments:action, data.system:read."
+    }
+
+
+async def test_options_say_nothing_of_scopes_the_key_does_not_lack(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    entry = await set_up()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The health sensors have used data.system:read; nothing was refused.
+    assert result["description_placeholders"] == {
+        "scopes": "This API key was seen to have: instruments:read, "
+        "data.system:read.\n"
+        "Not used yet: data.live:read, instruments:action."
     }

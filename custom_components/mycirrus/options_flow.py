@@ -13,6 +13,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
 )
+from homeassistant.helpers.translation import async_get_translations
 
 from .compat import vol
 from .const import (
@@ -22,6 +23,7 @@ from .const import (
     DEFAULT_DRIFT_THRESHOLD,
     DEFAULT_LIVE_INTERVAL,
     DEFAULT_LIVE_VALUES,
+    DOMAIN,
     SCOPE_ACTION,
     SCOPE_LIVE,
     SCOPE_READ,
@@ -30,8 +32,6 @@ from .const import (
 from .levels import LIVE_VALUES
 from .scopes import ScopeState
 
-# Shown where nothing is known yet (a placeholder, not a sentence).
-_NONE = "-"
 # What the features beyond the status need, in the order the form names them.
 OPTIONAL_SCOPES = (SCOPE_LIVE, SCOPE_ACTION, SCOPE_SYSTEM)
 
@@ -42,7 +42,7 @@ class MyCirrusOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the options; saving them reloads the entry."""
+        """Show the options; saved, they apply to the loaded entry at once."""
         if user_input is not None:
             return self.async_create_entry(
                 data={
@@ -97,11 +97,29 @@ class MyCirrusOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="init",
             data_schema=schema,
-            description_placeholders=self._scope_placeholders(),
+            description_placeholders={"scopes": await self._async_scope_lines()},
         )
 
-    def _scope_placeholders(self) -> dict[str, str]:
-        """Name the scopes the key was seen to have, to lack, or not yet tried."""
+    async def _async_scope_lines(self) -> str:
+        """Say which scopes the key was seen to have, to lack, or not yet used.
+
+        One translated line per state that has scopes: a state with none says
+        nothing, rather than a line with nothing after its colon.
+        """
+        seen = self._seen_scopes()
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "common", {DOMAIN}
+        )
+        return "\n".join(
+            strings[f"component.{DOMAIN}.common.scopes_{state}"].replace(
+                "{scopes}", ", ".join(seen[state])
+            )
+            for state in (ScopeState.GRANTED, ScopeState.MISSING, ScopeState.UNKNOWN)
+            if seen[state]
+        )
+
+    def _seen_scopes(self) -> dict[ScopeState, list[str]]:
+        """Sort the scopes by what the key was seen to do with them."""
         seen: dict[ScopeState, list[str]] = {state: [] for state in ScopeState}
         entry = self.config_entry
         if entry.state is ConfigEntryState.LOADED:
@@ -112,8 +130,4 @@ class MyCirrusOptionsFlow(OptionsFlow):
                 seen[scopes.state(scope)].append(scope)
         else:  # not set up: nothing is known of the key
             seen[ScopeState.UNKNOWN] = [SCOPE_READ, *OPTIONAL_SCOPES]
-        return {
-            "granted": ", ".join(seen[ScopeState.GRANTED]) or _NONE,
-            "missing": ", ".join(seen[ScopeState.MISSING]) or _NONE,
-            "unknown": ", ".join(seen[ScopeState.UNKNOWN]) or _NONE,
-        }
+        return seen
