@@ -7,6 +7,7 @@ minute: a daily temperature swing, wind that changes hour by hour (above
 
 from __future__ import annotations
 
+from functools import lru_cache
 import math
 
 from .periods import Site, mix, units
@@ -21,14 +22,22 @@ WEATHER_FIELDS = (
 )
 
 
+@lru_cache(maxsize=8192)
+def _daily(seed: int, day: int) -> tuple[float, float, float, float]:
+    return units(mix(seed ^ (day << 24) ^ 0xDA7))
+
+
+@lru_cache(maxsize=8192)
+def _hourly(seed: int, hour: int) -> tuple[float, float, float, float]:
+    return units(mix(seed ^ (hour << 20) ^ 0x3E47))
+
+
 def reading(site: Site, minute: int) -> dict[str, float]:
     """Return the weather of the minute that starts at ``minute`` (POSIX seconds)."""
     hour = minute // 3600
-    warm, high, _, _ = units(mix(site.seed ^ (minute // 86400 << 24) ^ 0xDA7))
-    breeze, heading, shower, heavy = units(mix(site.seed ^ (hour << 20) ^ 0x3E47))
-    breeze_next, heading_next, _, _ = units(
-        mix(site.seed ^ ((hour + 1) << 20) ^ 0x3E47)
-    )
+    warm, high, _, _ = _daily(site.seed, minute // 86400)
+    breeze, heading, shower, heavy = _hourly(site.seed, hour)
+    breeze_next, heading_next, _, _ = _hourly(site.seed, hour + 1)
     gust, veer, drops, jitter = units(mix(site.seed ^ minute ^ 0x77))
     share = (minute % 3600) / 3600.0
     base = 9.0 * (breeze**1.6 * (1.0 - share) + breeze_next**1.6 * share)
