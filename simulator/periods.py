@@ -101,10 +101,11 @@ def _time_of_day(middle: int, length: int) -> tuple[float, float, float]:
     return busy, NIGHT + (DAY - NIGHT) * busy, chance
 
 
-def _finite(value: Any) -> float | None:
+def _level(value: Any) -> float | None:
+    """Return a sound level in dB, else None (a "no data" sentinel is none)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    return float(value) if -100.0 <= value <= 250.0 else None
 
 
 @dataclass(slots=True)
@@ -119,14 +120,14 @@ class LiveBucket:
 
     def add(self, values: Mapping[str, Any]) -> None:
         """Count one live message's values."""
-        if (laeq := _finite(values.get("LAeq"))) is not None:
+        if (laeq := _level(values.get("LAeq"))) is not None:
             self.energy += 10.0 ** (laeq / 10.0)
             self.count += 1
-        if (laf := _finite(values.get("LAF"))) is not None:
+        if (laf := _level(values.get("LAF"))) is not None:
             self.laf = max(self.laf, laf)
-        if (lapeak := _finite(values.get("LAPeak"))) is not None:
+        if (lapeak := _level(values.get("LAPeak"))) is not None:
             self.lapeak = max(self.lapeak, lapeak)
-        if (lcpeak := _finite(values.get("LCPeak"))) is not None:
+        if (lcpeak := _level(values.get("LCPeak"))) is not None:
             self.lcpeak = max(self.lcpeak, lcpeak)
 
     def merge(self, other: LiveBucket) -> None:

@@ -473,6 +473,8 @@ def test_live_log_keeps_the_latest_minutes() -> None:
         log.record(ONLINE, start + 60 * minute + 1, {"LAeq": 50.0 + minute})
     log.record(ONLINE, start + 241, {"LAeq": True, "LAF": "loud", "LAPeak": 99.0})
     log.record(ONLINE, start + 242, {"LCPeak": math.inf, "LAF": 70})
+    # Sentinels no instrument measures are no levels, and no overflow.
+    log.record(ONLINE, start + 243, {"LAeq": 99999.0, "LAF": 1e308, "LAPeak": -1e9})
     periods = log.periods(ONLINE, 300, start, start + 600)
     (bucket,) = periods.values()
     assert bucket.count == 3  # minutes 2, 3 and 4
