@@ -8,14 +8,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import Simulator
     from .instrument import SimInstrument
+    from .shape import MeasurementShape
     from .state import ALL_SCOPES, DEFAULT_API_KEY, Fault
 
-__all__ = ["ALL_SCOPES", "DEFAULT_API_KEY", "Fault", "SimInstrument", "Simulator"]
+__all__ = [
+    "ALL_SCOPES",
+    "DEFAULT_API_KEY",
+    "Fault",
+    "MeasurementShape",
+    "SimInstrument",
+    "Simulator",
+]
 
 _MODULES = {
     "ALL_SCOPES": ".state",
     "DEFAULT_API_KEY": ".state",
     "Fault": ".state",
+    "MeasurementShape": ".shape",
     "SimInstrument": ".instrument",
     "Simulator": ".app",
 }

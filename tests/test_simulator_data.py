@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 import json
@@ -13,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from simulator import Simulator
+from simulator import MeasurementShape, Simulator
 from simulator.__main__ import build_simulator, parse_args
 from simulator.periods import (
     STATISTICAL,
@@ -23,7 +24,7 @@ from simulator.periods import (
     may_exceed,
     period,
 )
-from simulator.shape import MeasurementShape, iso_duration
+from simulator.shape import iso_duration
 
 from .conftest import API_KEY, CALIBRATING, NO_SIC, OFFLINE, ONLINE
 
@@ -852,10 +853,16 @@ async def test_faults_holds_and_counters_apply(
     assert (await get(sim_server, session, WEATHER, params))[0] == 500
     simulator.add_fault("raw", endpoint="measurements", body="nothing", count=1)
     assert await get(sim_server, session, MEASUREMENTS, params) == (200, "nothing")
-    assert simulator.requests == {"weather": 1, "measurements": 1}
+    release = simulator.hold(endpoint="events")
+    held = asyncio.create_task(get(sim_server, session, EVENTS, params))
+    await simulator.wait_until(lambda: simulator.requests["events"] == 1)
+    assert not held.done()
+    release.set()
+    assert (await held)[0] == 200
+    assert simulator.requests == {"weather": 1, "measurements": 1, "events": 1}
     async with session.get(sim_server.make_url("/_simulator/requests")) as response:
         counters = await response.json()
-    assert counters["requests"] == {"weather": 1, "measurements": 1}
+    assert counters["requests"] == {"weather": 1, "measurements": 1, "events": 1}
 
 
 async def test_control_endpoint_sets_stored_data_settings(
