@@ -8,6 +8,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.mycirrus.api import MyCirrusClient
 from custom_components.mycirrus.const import (
     CONF_API_URL,
     CONF_EXTRA_SERIALS,
@@ -76,6 +77,12 @@ def suggested(result: ConfigFlowResult, field: str) -> Any:
             if isinstance(value, section):
                 schemas.append(value.schema.schema)
     raise KeyError(field)
+
+
+def collapsed(result: ConfigFlowResult) -> bool:
+    """Return whether the form shows the advanced section collapsed."""
+    advanced: section = result["data_schema"].schema[SECTION_ADVANCED]
+    return bool(advanced.options["collapsed"])
 
 
 def form_data(hass: HomeAssistant, result: ConfigFlowResult) -> dict[str, Any]:
@@ -207,10 +214,7 @@ async def test_user_cannot_connect(hass: HomeAssistant, api_url: str) -> None:
 
 async def test_user_unexpected_error(hass: HomeAssistant, api_url: str) -> None:
     result = await start_user_flow(hass)
-    with patch(
-        "custom_components.mycirrus.config_flow.MyCirrusClient.instruments",
-        side_effect=RuntimeError("boom"),
-    ):
+    with patch.object(MyCirrusClient, "instruments", side_effect=RuntimeError("boom")):
         result = await submit(hass, result, credentials(API_KEY, api_url))
     assert result["errors"] == {"base": "unknown"}
 
@@ -234,6 +238,42 @@ async def test_user_invalid_url(
     result = await submit(hass, result, credentials(API_KEY, url))
     assert result["errors"] == {"base": error}
     assert sum(simulator.requests.values()) == 0
+
+
+async def test_the_url_section_opens_where_the_url_needs_to_be_seen(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    # The production URL is the default; here it is the simulator's.
+    with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
+        result = await start_user_flow(hass)
+        assert collapsed(result)
+        # An error of another field: the URL needs no look.
+        simulator.revoke_key(API_KEY)
+        result = await submit(hass, result, credentials(API_KEY, api_url + "/"))
+        assert result["errors"] == {"base": "invalid_auth"}
+        assert collapsed(result)
+        # The URL is wrong: its field is shown with the error.
+        result = await submit(hass, result, credentials(API_KEY, "ftp://x"))
+        assert result["errors"] == {"base": "invalid_url"}
+        assert not collapsed(result)
+        # Another URL than the default stays in sight, error or not.
+        result = await submit(
+            hass, result, credentials(API_KEY, "http://127.0.0.1:9/v1")
+        )
+        assert result["errors"] == {"base": "cannot_connect"}
+        assert not collapsed(result)
+
+
+async def test_an_insecure_url_opens_the_url_section(
+    hass: HomeAssistant, api_url: str
+) -> None:
+    with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
+        result = await start_user_flow(hass)
+        result = await submit(
+            hass, result, credentials(API_KEY, "http://api.mycirrus.cloud/v1")
+        )
+    assert result["errors"] == {"base": "insecure_url"}
+    assert not collapsed(result)
 
 
 @pytest.mark.parametrize(
@@ -355,6 +395,38 @@ async def test_instruments_followed_elsewhere(
     assert ONLINE not in instruments_key.default()
     result = await submit(hass, result, {CONF_EXTRA_SERIALS: ONLINE})
     assert result["errors"] == {CONF_EXTRA_SERIALS: "already_followed"}
+
+
+async def test_two_flows_choose_the_same_instrument(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    """Of two set-ups open at once, the one that finishes first follows it."""
+    simulator.add_key(OTHER_KEY)
+    first = await instruments_step(hass, api_url)
+    second = await submit(
+        hass, await start_user_flow(hass), credentials(OTHER_KEY, api_url)
+    )
+    assert second["step_id"] == "instruments"
+    result = await submit(hass, first, {CONF_INSTRUMENTS: [ONLINE]})
+    assert subentries(result) == [(ONLINE, "Site gate", ONLINE)]
+    await hass.async_block_till_done()
+
+    # The second form still lists it, ticked: it is refused by name.
+    result = await submit(hass, second, {CONF_INSTRUMENTS: [ONLINE, OFFLINE]})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_INSTRUMENTS: "already_followed"}
+    assert result["description_placeholders"]["serial"] == ONLINE
+    # The form is shown again without it, the other tick kept.
+    schema = result["data_schema"].schema
+    options = schema[CONF_INSTRUMENTS].config["options"]
+    assert ONLINE not in [option["value"] for option in options]
+    assert suggested(result, CONF_INSTRUMENTS) == [OFFLINE]
+    # Typed, it is refused too.
+    result = await submit(hass, result, {CONF_EXTRA_SERIALS: ONLINE})
+    assert result["errors"] == {CONF_EXTRA_SERIALS: "already_followed"}
+    result = await submit(hass, result, {CONF_INSTRUMENTS: [OFFLINE]})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert subentries(result) == [(OFFLINE, "Roof", OFFLINE)]
 
 
 # -- reauthentication -------------------------------------------------------
@@ -504,8 +576,22 @@ async def test_reconfigure_keeps_the_url_by_default(
     assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
     # The form starts with the entry's URL: the user types the new key only.
     assert form_data(hass, result)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
+    # Not the default URL: its section is open, so that it is seen.
+    assert not collapsed(result)
     result = await submit(
         hass, result, {**form_data(hass, result), CONF_API_KEY: OTHER_KEY}
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_URL] == api_url
+
+
+async def test_reconfigure_opens_the_url_section_on_a_url_error(
+    hass: HomeAssistant, set_up: SetUp, api_url: str
+) -> None:
+    entry = await set_up()
+    with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
+        result = await entry.start_reconfigure_flow(hass)
+        assert collapsed(result)
+        result = await submit(hass, result, credentials(OTHER_KEY, "http://x.example"))
+        assert result["errors"] == {"base": "insecure_url"}
+        assert not collapsed(result)

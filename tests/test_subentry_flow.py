@@ -5,13 +5,29 @@ from __future__ import annotations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mycirrus.const import CONF_SERIAL, SUBENTRY_TYPE_INSTRUMENT
+from custom_components.mycirrus.const import (
+    CONF_API_URL,
+    CONF_SERIAL,
+    DOMAIN,
+    SUBENTRY_TYPE_INSTRUMENT,
+)
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from simulator import SimInstrument, Simulator
 
-from .conftest import CALIBRATING, NEVER_CALIBRATED, NO_SIC, OFFLINE, ONLINE, SetUp
+from .conftest import (
+    CALIBRATING,
+    NEVER_CALIBRATED,
+    NO_SIC,
+    OFFLINE,
+    ONLINE,
+    OTHER_KEY,
+    SetUp,
+    instrument_subentry,
+)
+from .helpers import async_settle
 
 
 @pytest.fixture
@@ -82,3 +98,72 @@ async def test_add_instrument_when_rate_limited(
     result = await start_subentry_flow(hass, entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "rate_limited"
+
+
+def other_entry(hass: HomeAssistant, api_url: str, *serials: str) -> MockConfigEntry:
+    """Add a second entry, of another key of the account, following ``serials``."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="MyCirrus",
+        data={CONF_API_KEY: OTHER_KEY, CONF_API_URL: api_url},
+        subentries_data=[instrument_subentry(serial, serial) for serial in serials],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_add_instrument_when_every_listed_one_is_followed(
+    hass: HomeAssistant, set_up: SetUp, api_url: str
+) -> None:
+    # Followed by this entry or another one: nothing is left to pick.
+    other_entry(hass, api_url, OFFLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
+    entry = await set_up()
+    result = await start_subentry_flow(hass, entry)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "all_followed"
+
+
+async def test_add_instrument_when_the_list_is_empty(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    """An empty list of the account says nothing of what is followed: type it."""
+    entry = await set_up()
+    simulator.add_fault("raw", endpoint="instruments", body=[], count=1)
+    result = await start_subentry_flow(hass, entry)
+    assert result["step_id"] == "user"
+    assert result["data_schema"].schema[CONF_SERIAL].config["options"] == []
+    result = await submit_subentry(hass, result, OFFLINE)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_two_flows_add_the_same_instrument(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator, api_url: str
+) -> None:
+    """Of two flows open at once, on two entries, the first to finish follows it."""
+    simulator.add_key(OTHER_KEY)
+    second_entry = other_entry(hass, api_url, NO_SIC)
+    entry = await set_up()  # the integration sets up both entries
+    assert second_entry.state is ConfigEntryState.LOADED
+    first = await start_subentry_flow(hass, entry)
+    second = await start_subentry_flow(hass, second_entry)
+    for result in (first, second):
+        options = result["data_schema"].schema[CONF_SERIAL].config["options"]
+        assert OFFLINE in [option["value"] for option in options]
+    result = await submit_subentry(hass, first, OFFLINE)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await async_settle(hass)
+
+    # Picked from the list it was shown, it is refused by name.
+    result = await submit_subentry(hass, second, OFFLINE)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SERIAL: "already_followed"}
+    assert result["description_placeholders"]["serial"] == OFFLINE
+    options = result["data_schema"].schema[CONF_SERIAL].config["options"]
+    assert OFFLINE not in [option["value"] for option in options]
+    result = await submit_subentry(hass, result, CALIBRATING)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await async_settle(hass)
+    assert sorted(s.unique_id for s in second_entry.subentries.values()) == [
+        CALIBRATING,
+        NO_SIC,
+    ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-import re
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -16,28 +15,11 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import callback
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers.selector import (
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 
-from .api import (
-    DEFAULT_BASE_URL,
-    Instrument,
-    MyCirrusClient,
-    MyCirrusNotFoundError,
-    MyCirrusPermissionError,
-)
-from .compat import vol
+from .api import DEFAULT_BASE_URL, Instrument
 from .const import (
     API_KEYS_URL,
     CONF_API_URL,
-    CONF_EXTRA_SERIALS,
     CONF_INSTRUMENTS,
     CONF_SERIAL,
     DOMAIN,
@@ -47,20 +29,22 @@ from .const import (
     SUBENTRY_TYPE_INSTRUMENT,
 )
 from .flow_helpers import (
-    async_check_serial,
+    URL_ERRORS,
+    async_chosen_serials,
+    async_first_invisible,
+    credentials_schema,
     flow_client,
     flow_error,
     followed_serials,
-    instrument_options,
-    instrument_title,
-    url_error,
+    instruments_schema,
+    key_schema,
+    read_credentials,
+    update_and_reload,
 )
 from .model import followed_subentries
 from .options_flow import MyCirrusOptionsFlow
 from .runtime import MyCirrusConfigEntry
 from .subentry_flow import InstrumentSubentryFlow
-
-_SERIAL_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -90,35 +74,6 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return MyCirrusOptionsFlow()
 
-    @staticmethod
-    def _credentials_schema(*, api_url: str) -> vol.Schema:
-        """Return the key field, and the API URL in a collapsed section.
-
-        The URL only matters for testing against a simulator. Home Assistant
-        2026.10 retired advanced mode in flows, so a collapsed section keeps it
-        out of the way on every release.
-        """
-        return vol.Schema(
-            {
-                vol.Required(CONF_API_KEY): TextSelector(
-                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                ),
-                # Required and without a default of its own: the frontend then
-                # fills the section from the URL field's default or suggestion
-                # (a section default, even {}, would replace them).
-                vol.Required(SECTION_ADVANCED): section(
-                    vol.Schema(
-                        {
-                            vol.Required(CONF_API_URL, default=api_url): TextSelector(
-                                TextSelectorConfig(type=TextSelectorType.URL)
-                            )
-                        }
-                    ),
-                    {"collapsed": True},
-                ),
-            }
-        )
-
     @callback
     def _async_show_credentials_form(
         self,
@@ -127,11 +82,22 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: dict[str, Any] | None,
         errors: dict[str, str],
     ) -> ConfigFlowResult:
-        """Show the key and URL form, keeping what the user typed."""
+        """Show the key and URL form, keeping what the user typed.
+
+        The section with the URL opens where the URL needs to be seen: when it
+        has an error, or is not the default.
+        """
+        shown_url = api_url
+        if user_input is not None:
+            shown_url = str(user_input[SECTION_ADVANCED][CONF_API_URL]).strip()
+        collapsed = (
+            shown_url.rstrip("/") == DEFAULT_BASE_URL
+            and errors.get("base") not in URL_ERRORS
+        )
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                self._credentials_schema(api_url=api_url), user_input
+                credentials_schema(api_url=api_url, collapsed=collapsed), user_input
             ),
             errors=errors,
             description_placeholders={
@@ -140,23 +106,13 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    @staticmethod
-    def _read_credentials(
-        user_input: Mapping[str, Any], errors: dict[str, str]
-    ) -> tuple[str, str]:
-        api_key = str(user_input[CONF_API_KEY]).strip()
-        api_url = str(user_input[SECTION_ADVANCED][CONF_API_URL]).strip().rstrip("/")
-        if (error := url_error(api_url)) is not None:
-            errors["base"] = error
-        return api_key, api_url
-
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the API key (and, under advanced options, the API URL)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            api_key, api_url = self._read_credentials(user_input, errors)
+            api_key, api_url = read_credentials(user_input, errors)
             self._async_abort_entries_match({CONF_API_KEY: api_key})
             if not errors:
                 try:
@@ -178,34 +134,17 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the instruments to follow; serials may also be typed."""
-        followed = followed_serials(self.hass)
-        available = [i for i in self._account if i.serial_number not in followed]
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"serial": ""}
         if user_input is not None:
-            chosen: dict[str, str] = {
-                serial: instrument_title(self._account, serial)
-                for serial in user_input.get(CONF_INSTRUMENTS, [])
-            }
-            client = flow_client(self.hass, self._api_key, self._api_url)
-            typed = _SERIAL_SEPARATORS.split(user_input.get(CONF_EXTRA_SERIALS, ""))
-            for serial in filter(None, typed):
-                if serial in chosen:
-                    continue
-                placeholders["serial"] = serial
-                title = await async_check_serial(
-                    self.hass,
-                    client,
-                    serial,
-                    account=self._account,
-                    errors=errors,
-                    field=CONF_EXTRA_SERIALS,
-                )
-                if title is None:
-                    break
-                chosen[serial] = title
-            if not errors and not chosen:
-                errors["base"] = "no_selection"
+            chosen = await async_chosen_serials(
+                self.hass,
+                flow_client(self.hass, self._api_key, self._api_url),
+                self._account,
+                user_input,
+                errors=errors,
+                placeholders=placeholders,
+            )
             if not errors:
                 return self.async_create_entry(
                     title="MyCirrus",
@@ -220,24 +159,20 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                         for serial, title in chosen.items()
                     ],
                 )
-        schema = vol.Schema(
-            {
-                vol.Optional(
-                    CONF_INSTRUMENTS,
-                    default=[i.serial_number for i in available],
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=instrument_options(available),
-                        multiple=True,
-                        mode=SelectSelectorMode.LIST,
-                    )
-                ),
-                vol.Optional(CONF_EXTRA_SERIALS): TextSelector(),
+        followed = followed_serials(self.hass)
+        available = [i for i in self._account if i.serial_number not in followed]
+        if user_input is not None:  # keep the ticks, but not of a followed one
+            user_input = {
+                **user_input,
+                CONF_INSTRUMENTS: [
+                    s for s in user_input.get(CONF_INSTRUMENTS, []) if s not in followed
+                ],
             }
-        )
         return self.async_show_form(
             step_id="instruments",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                instruments_schema(available), user_input
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -277,13 +212,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                 return result
         return self.async_show_form(
             step_id=step_id,
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_API_KEY): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                    )
-                }
-            ),
+            data_schema=key_schema(),
             errors=errors,
             description_placeholders={
                 "name": entry.title,
@@ -300,7 +229,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
         current_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
         errors: dict[str, str] = {}
         if user_input is not None:
-            api_key, api_url = self._read_credentials(user_input, errors)
+            api_key, api_url = read_credentials(user_input, errors)
             if not errors:
                 result = await self._async_replace_credentials(
                     entry, api_key, api_url, errors
@@ -324,7 +253,7 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="already_configured")
         client = flow_client(self.hass, api_key, api_url)
         try:
-            invisible = await _async_first_invisible(client, followed_subentries(entry))
+            invisible = await async_first_invisible(client, followed_subentries(entry))
         except Exception as err:  # noqa: BLE001 - shown as a form error
             errors["base"] = flow_error(err)
             return None
@@ -333,43 +262,14 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = "instrument_not_visible"
             self._invisible = invisible
             return None
-        return self._async_update_and_reload(
-            entry, {**entry.data, CONF_API_KEY: api_key, CONF_API_URL: api_url}
+        update_and_reload(
+            self.hass,
+            entry,
+            {**entry.data, CONF_API_KEY: api_key, CONF_API_URL: api_url},
         )
-
-    @callback
-    def _async_update_and_reload(
-        self, entry: ConfigEntry, data: Mapping[str, Any]
-    ) -> ConfigFlowResult:
-        """Store the new data; the entry's update listener reloads a loaded entry.
-
-        A loaded entry is reloaded by its update listener, which the newest Home
-        Assistant prefers to ``async_update_reload_and_abort``; an entry that failed
-        to set up has no listener and is reloaded here.
-        """
-        # Read before the update: a listener may run, and reload, within it.
-        has_listener = bool(entry.update_listeners)
-        changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not (changed and has_listener):
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
         reason = (
             "reauth_successful"
             if self.source == SOURCE_REAUTH
             else "reconfigure_successful"
         )
         return self.async_abort(reason=reason)
-
-
-async def _async_first_invisible(
-    client: MyCirrusClient, serials: Iterable[str]
-) -> str | None:
-    """Return the first serial the key cannot see, or None if it sees them all."""
-    listed = {instrument.serial_number for instrument in await client.instruments()}
-    for serial in serials:
-        if serial in listed:
-            continue
-        try:
-            await client.status(serial)
-        except (MyCirrusNotFoundError, MyCirrusPermissionError):
-            return serial
-    return None

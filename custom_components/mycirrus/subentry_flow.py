@@ -20,6 +20,7 @@ from .compat import vol
 from .const import CONF_SERIAL
 from .flow_helpers import (
     async_check_serial,
+    first_followed,
     flow_error,
     followed_serials,
     instrument_options,
@@ -53,18 +54,29 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
             serial = str(user_input[CONF_SERIAL]).strip()
             placeholders["serial"] = serial
             title = await async_check_serial(
-                self.hass,
                 client,
                 serial,
                 account=self._account,
                 errors=errors,
                 field=CONF_SERIAL,
             )
-            if title is not None:
+            # After the status call: another flow may have followed it since the
+            # list was shown, or during the call.
+            if title is not None and first_followed(self.hass, [serial]):
+                errors[CONF_SERIAL] = "already_followed"
+            elif title is not None:
                 return self.async_create_entry(
                     title=title, data={CONF_SERIAL: serial}, unique_id=serial
                 )
         followed = followed_serials(self.hass)
+        # Nothing to pick: say so rather than open an empty list. (An empty
+        # list of the account still leaves a serial to be typed.)
+        if (
+            user_input is None
+            and self._account
+            and all(i.serial_number in followed for i in self._account)
+        ):
+            return self.async_abort(reason="all_followed")
         schema = vol.Schema(
             {
                 vol.Required(CONF_SERIAL): SelectSelector(
