@@ -1,36 +1,68 @@
-"""Scripted changes that make the demo instruments look alive."""
+"""Scripted changes that make the demo instruments look like a site.
+
+Each hour from the demo's start, on the simulator's clock, the same few things
+happen to the first five instruments, as they might on a real site: the fourth
+runs its SIC, which fails (its microphone needs an engineer), the third is
+calibrated, the second is offline for five minutes and the fifth stops
+measuring for ten. The rest of the hour is quiet, so the logbook shows events
+rather than a monitor flapping.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from .app import Simulator
 
+HOUR = timedelta(hours=1)
+# When each thing happens, as time into the hour from the demo's start.
+SIC_AT = timedelta(minutes=2)
+CALIBRATION_AT = timedelta(minutes=6)
+OFFLINE = (timedelta(minutes=12), timedelta(minutes=17))
+NOT_MEASURING = (timedelta(minutes=25), timedelta(minutes=35))
 
-def demo_step(simulator: Simulator, step: int) -> None:
-    """Apply the changes of one demo step to the first five instruments.
 
-    The second instrument drops offline now and then, the third calibrates,
-    the fourth fails its SIC and the fifth stops measuring for a while.
-    """
-    instruments = list(simulator.instruments.values())
-    if len(instruments) > 1:
-        instruments[1].online = step % 10 not in (7, 8)
-    if len(instruments) > 2 and step % 8 == 2:
-        simulator.start_action(instruments[2].serial, "Calibration")
-    if len(instruments) > 3 and step % 6 == 3:
-        instruments[3].next_sic_status = "Failed"
-        simulator.start_action(instruments[3].serial, "SIC")
-    if len(instruments) > 4:
-        instruments[4].measuring = step % 12 < 9
-    simulator.publish()
+class Demo:
+    """The demo's hour, played on the simulator's clock."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        """Start the first hour now."""
+        self._simulator = simulator
+        self._start = simulator.now()
+        self._last = timedelta(0)
+
+    def step(self) -> None:
+        """Apply what is due at the simulator's time, and publish it.
+
+        An action is started once, by the first step at or after its time, so
+        the schedule does not depend on how often ``step`` is called.
+        """
+        elapsed = self._simulator.now() - self._start
+        last, self._last = self._last, elapsed
+        into = elapsed % HOUR
+        instruments = list(self._simulator.instruments.values())
+        if len(instruments) > 1:
+            instruments[1].online = not OFFLINE[0] <= into < OFFLINE[1]
+        if len(instruments) > 2 and _due(CALIBRATION_AT, last, elapsed):
+            self._simulator.start_action(instruments[2].serial, "Calibration")
+        if len(instruments) > 3 and _due(SIC_AT, last, elapsed):
+            instruments[3].next_sic_status = "Failed"
+            self._simulator.start_action(instruments[3].serial, "SIC")
+        if len(instruments) > 4:
+            instruments[4].measuring = not NOT_MEASURING[0] <= into < NOT_MEASURING[1]
+        self._simulator.publish()
+
+
+def _due(at: timedelta, last: timedelta, now: timedelta) -> bool:
+    """Return whether a time ``at`` into some hour lies in (last, now]."""
+    return (now - at) // HOUR > (last - at) // HOUR
 
 
 async def run_demo(simulator: Simulator, period: float) -> None:
-    """Run a demo step every ``period`` seconds, forever."""
-    step = 0
+    """Play the demo, a step every ``period`` seconds, forever."""
+    demo = Demo(simulator)
     while True:
-        demo_step(simulator, step)
+        demo.step()
         simulator.advance()
-        step += 1
         await asyncio.sleep(period)

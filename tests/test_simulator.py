@@ -19,7 +19,7 @@ from custom_components.mycirrus.api import MyCirrusClient
 import simulator as simulator_package
 from simulator import ALL_SCOPES, DEFAULT_API_KEY, Simulator
 from simulator.__main__ import build_simulator, main, parse_args, serve
-from simulator.demo import demo_step, run_demo
+from simulator.demo import Demo, run_demo
 from simulator.launch import ensure_aiohttp, relaunch_command, this_python_will_do
 from simulator.levels import NAMES, OCTAVES, NoiseLevels, activity, energy_sum
 
@@ -102,25 +102,54 @@ def test_main_stops_on_ctrl_c() -> None:
     run.assert_called_once()
 
 
-def test_demo_steps_change_the_instruments() -> None:
+def test_the_demo_hour_reads_like_a_site() -> None:
+    """Each thing happens once an hour, whatever the step; the rest is quiet."""
     clock = [datetime(2026, 11, 24, tzinfo=UTC)]
     simulator = Simulator(now=lambda: clock[0])
     simulator.add_demo_instruments(5)
-    serials = list(simulator.instruments)
-    seen: dict[str, set[object]] = {serial: set() for serial in serials}
-    for step in range(24):
-        demo_step(simulator, step)
-        clock[0] += timedelta(seconds=30)
+    gate, roof, mast, yard, bay = simulator.instruments.values()
+    demo = Demo(simulator)
+    minutes: dict[str, list[int]] = {"offline": [], "not measuring": []}
+    started: dict[str, list[int]] = {"calibration": [], "sic": []}
+    for second in range(0, 2 * 3600, 20):  # two hours, a step every 20 s
+        calibrating, checking = mast.calibration_in_progress, yard.sic_in_progress
+        demo.step()
         simulator.advance()
-        instruments = simulator.instruments
-        seen[serials[1]].add(instruments[serials[1]].online)
-        seen[serials[2]].add(instruments[serials[2]].calibration_in_progress)
-        seen[serials[3]].add((instruments[serials[3]].last_sic or {}).get("status"))
-        seen[serials[4]].add(instruments[serials[4]].measuring)
-    assert seen[serials[1]] == {True, False}
-    assert seen[serials[2]] == {True, False}
-    assert "Failed" in seen[serials[3]]
-    assert seen[serials[4]] == {True, False}
+        minute = second // 60
+        if not roof.online:
+            minutes["offline"].append(minute)
+        if not bay.measuring:
+            minutes["not measuring"].append(minute)
+        if mast.calibration_in_progress and not calibrating:
+            started["calibration"].append(minute)
+        if yard.sic_in_progress and not checking:
+            started["sic"].append(minute)
+        assert gate.online
+        assert gate.measuring
+        clock[0] += timedelta(seconds=20)
+    # Five minutes offline and ten not measuring, each hour, in one stretch.
+    assert sorted(set(minutes["offline"])) == [*range(12, 17), *range(72, 77)]
+    assert sorted(set(minutes["not measuring"])) == [*range(25, 35), *range(85, 95)]
+    assert started == {"calibration": [6, 66], "sic": [2, 62]}
+    assert mast.last_calibration is not None
+    assert mast.last_calibration["status"] == "Success"
+    assert yard.last_sic is not None
+    assert yard.last_sic["status"] == "Failed"
+
+
+def test_the_demo_does_not_depend_on_its_step() -> None:
+    clock = [datetime(2026, 11, 24, tzinfo=UTC)]
+    simulator = Simulator(now=lambda: clock[0])
+    simulator.add_demo_instruments(5)
+    yard = list(simulator.instruments.values())[3]
+    demo = Demo(simulator)
+    sics = 0
+    for _ in range(6):  # ten-minute steps: the SIC is started once an hour
+        clock[0] += timedelta(minutes=10)
+        simulator.advance()  # the SIC of the last step has ended
+        demo.step()
+        sics += yard.sic_in_progress
+    assert sics == 1
 
 
 async def test_run_demo_steps_until_cancelled() -> None:
@@ -326,9 +355,11 @@ def test_a_clock_jump_starts_a_new_leq() -> None:
 async def test_demo_changes_reach_the_websocket(socket_enabled: None) -> None:
     from aiohttp.test_utils import TestServer  # noqa: PLC0415
 
-    simulator = Simulator()
+    clock = [datetime(2026, 11, 24, tzinfo=UTC)]
+    simulator = Simulator(now=lambda: clock[0])
     simulator.add_key("key")
     simulator.add_demo_instruments(2)
+    demo = Demo(simulator)
     server = TestServer(simulator.make_app(), host="127.0.0.1")
     await server.start_server()
     try:
@@ -338,7 +369,9 @@ async def test_demo_changes_reach_the_websocket(socket_enabled: None) -> None:
             session.ws_connect(url) as ws,
         ):
             assert (await ws.receive_json(timeout=2))["online"] is True
-            demo_step(simulator, 7)  # the second instrument drops offline
+            # A quarter of an hour in, the second instrument is offline.
+            clock[0] += timedelta(minutes=15)
+            demo.step()
             assert (await ws.receive_json(timeout=2))["online"] is False
             assert (await ws.receive(timeout=2)).data == 4000
     finally:
@@ -346,7 +379,7 @@ async def test_demo_changes_reach_the_websocket(socket_enabled: None) -> None:
 
 
 def test_demo_step_without_instruments() -> None:
-    demo_step(Simulator(), 7)
+    Demo(Simulator()).step()
 
 
 def test_this_python_will_do() -> None:
