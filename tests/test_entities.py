@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+import custom_components.mycirrus
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -142,3 +146,30 @@ async def test_missing_fields_are_unknown(
     simulator.clear_faults()
     await async_advance(hass, freezer)
     assert hass.states.get("sensor.car_park_last_sic_result").state == "other"
+
+
+def test_each_entity_has_an_icon_of_its_own() -> None:
+    """No icon stands for two things; the icons name translated entities."""
+    package = Path(custom_components.mycirrus.__file__).parent
+    icons = json.loads((package / "icons.json").read_text())["entity"]
+    names = json.loads((package / "translations" / "en.json").read_text())["entity"]
+    by_icon: dict[str, set[str]] = {}
+    for platform, entities in icons.items():
+        for key, icon in entities.items():
+            assert key in names[platform], f"{platform}.{key} has no name"
+            for name in (icon["default"], *icon.get("state", {}).values()):
+                by_icon.setdefault(name, set()).add(key)
+    shared = {icon: keys for icon, keys in by_icon.items() if len(keys) > 1}
+    # The same thing in each: the three SIC tones, and the two results' states.
+    assert shared == {
+        "mdi:sine-wave": {"sic_tone_500hz", "sic_tone_1khz", "sic_tone_8khz"},
+        **{
+            icon: {"last_calibration_result", "last_sic_result"}
+            for icon in (
+                "mdi:check-decagram",
+                "mdi:alert-decagram",
+                "mdi:close-octagon",
+                "mdi:progress-clock",
+            )
+        },
+    }

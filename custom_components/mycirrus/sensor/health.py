@@ -84,6 +84,8 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
     ),
     MyCirrusHealthSensorEntityDescription(
         key="voltage",
+        # For an icon of its own: the device class's sine wave is the SIC tones'.
+        translation_key="voltage",
         device_class=SensorDeviceClass.VOLTAGE,
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         state_class=SensorStateClass.MEASUREMENT,
