@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator import Simulator
 
-from .conftest import NEVER_CALIBRATED, NO_SIC, OFFLINE, ONLINE, SetUp
+from .conftest import NEVER_CALIBRATED, NO_SIC, NOW, OFFLINE, ONLINE, SetUp
 from .helpers import async_advance, dump_devices
 
 pytestmark = pytest.mark.usefixtures("polling_only")
@@ -27,8 +27,9 @@ async def test_devices_and_entities(
     snapshot: SnapshotAssertion,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    # A stopped clock: the last boot is now less the uptime, and the simulator
-    # and Home Assistant would otherwise read now on either side of a second.
+    # A stopped clock, at the account's own moment: the last boot is now less
+    # the uptime, and the stored periods and yesterday's levels depend on it.
+    freezer.move_to(NOW)
     entry = await set_up()
     assert dump_devices(hass, entry.entry_id) == snapshot
 

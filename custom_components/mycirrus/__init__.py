@@ -17,7 +17,12 @@ from .issues import async_prune_issues
 from .model import NOT_FOUND, followed_subentries
 from .runtime import MyCirrusConfigEntry, loaded_hub
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:

@@ -13,8 +13,11 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .acoustics import conditions_poor
 from .api import InstrumentStatus
+from .const import SCOPE_ENVIRO
 from .entity import (
+    MyCirrusDataEntity,
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
@@ -81,6 +84,26 @@ BINARY_SENSORS: tuple[MyCirrusBinarySensorEntityDescription, ...] = (
 )
 
 
+# On while the weather spoils outdoor noise measurements: wind over the limit
+# (5 m/s unless the options say otherwise) or rain.
+@dataclass(frozen=True, kw_only=True)
+class MyCirrusConditionsEntityDescription(
+    BinarySensorEntityDescription, MyCirrusEntityDescription
+):
+    """Describes the measurement conditions binary sensor."""
+
+
+MEASUREMENT_CONDITIONS = MyCirrusConditionsEntityDescription(
+    key="measurement_conditions",
+    translation_key="measurement_conditions",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    scope=SCOPE_ENVIRO,
+    exists_fn=lambda record: (
+        record.details is not None and "Weather" in record.details.features
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyCirrusConfigEntry,
@@ -94,8 +117,16 @@ async def async_setup_entry(
     ) -> MyCirrusBinarySensorEntity:
         return MyCirrusBinarySensorEntity(hub, record, description)
 
+    def conditions_factory(
+        record: InstrumentRecord, description: MyCirrusConditionsEntityDescription
+    ) -> MyCirrusConditionsBinarySensorEntity:
+        return MyCirrusConditionsBinarySensorEntity(hub, record, description)
+
     async_add_instrument_entities(
         entry, async_add_entities, lambda: BINARY_SENSORS, factory
+    )
+    async_add_instrument_entities(
+        entry, async_add_entities, lambda: (MEASUREMENT_CONDITIONS,), conditions_factory
     )
 
 
@@ -111,6 +142,27 @@ class MyCirrusBinarySensorEntity(MyCirrusStatusEntity, BinarySensorEntity):
         if status is None:
             return None
         return self.entity_description.value_fn(status, self.hub)
+
+    def state_key(self) -> Hashable:
+        """Return what the written state depends on."""
+        return (self.available, self.is_on)
+
+
+class MyCirrusConditionsBinarySensorEntity(MyCirrusDataEntity, BinarySensorEntity):
+    """On while wind or rain spoil outdoor noise measurements."""
+
+    entity_description: MyCirrusConditionsEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the latest weather reading says so; None if none."""
+        state = self.hub.noise.state(self.serial)
+        weather = state.weather if state else None
+        if weather is None:
+            return None
+        return conditions_poor(
+            weather.wind_speed, weather.precipitation, self.hub.options.wind_limit
+        )
 
     def state_key(self) -> Hashable:
         """Return what the written state depends on."""

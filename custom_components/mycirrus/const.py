@@ -12,6 +12,14 @@ CONF_EXTRA_SERIALS: Final = "extra_serials"
 CONF_LIVE_VALUES: Final = "live_values"
 CONF_LIVE_INTERVAL: Final = "live_interval"
 CONF_DRIFT_THRESHOLD: Final = "drift_threshold"
+CONF_STORED_VALUES: Final = "stored_values"
+CONF_BACKFILL_DAYS: Final = "backfill_days"
+CONF_DATA_INTERVAL: Final = "data_interval"
+CONF_DAY_START: Final = "day_start"
+CONF_EVENING_START: Final = "evening_start"
+CONF_NIGHT_START: Final = "night_start"
+CONF_WIND_LIMIT: Final = "wind_limit"
+SECTION_NOISE_DATA: Final = "noise_data"
 SECTION_ADVANCED: Final = "advanced"
 
 SUBENTRY_TYPE_INSTRUMENT: Final = "instrument"
@@ -60,6 +68,18 @@ MAX_LIVE_CONNECTIONS: Final = 250
 # How long an action sent over the live websocket waits for its first answer.
 ACTION_ANSWER_TIMEOUT: Final = 10.0
 
+# Stored noise data: how often it is fetched, how far back a new entry reads,
+# and how far back every hour's re-read reaches for periods uploaded late
+# (it covers yesterday's whole calendar day, for its rating levels).
+DEFAULT_DATA_INTERVAL: Final = 5  # minutes
+DEFAULT_BACKFILL_DAYS: Final = 7
+MAX_BACKFILL_DAYS: Final = 31
+TRAILING_WINDOW: Final = timedelta(hours=50)
+TRAILING_EVERY: Final = timedelta(hours=1)
+# A backfill request asks for about this many periods at most.
+RECORDS_PER_REQUEST: Final = 50_000
+DEFAULT_WIND_LIMIT: Final = 5.0  # m/s
+
 DEFAULT_LIVE_VALUES: Final = ("LAeq", "LAF", "LCPeak")
 DEFAULT_LIVE_INTERVAL: Final = 5
 DEFAULT_DRIFT_THRESHOLD: Final = 0.5
@@ -68,6 +88,9 @@ SCOPE_READ: Final = "instruments:read"
 SCOPE_ACTION: Final = "instruments:action"
 SCOPE_LIVE: Final = "data.live:read"
 SCOPE_SYSTEM: Final = "data.system:read"
+SCOPE_NOISE: Final = "data.noise:read"
+SCOPE_EVENTS: Final = "data.events:read"
+SCOPE_ENVIRO: Final = "data.enviro:read"
 
 # Data a reauth flow is started with, naming why the key needs replacing.
 REAUTH_REASON: Final = "reauth_reason"
@@ -78,3 +101,6 @@ ISSUE_INSTRUMENT_FORBIDDEN: Final = "instrument_forbidden"
 ISSUE_CALIBRATION_FAILED: Final = "calibration_failed"
 ISSUE_SIC_FAILED: Final = "sic_failed"
 ISSUE_MISSING_SCOPE: Final = "missing_scope"
+ISSUE_UNKNOWN_ANSWER: Final = "unknown_answer"
+
+EVENT_NOISE: Final = "noise_event"

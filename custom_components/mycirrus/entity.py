@@ -22,6 +22,8 @@ class MyCirrusEntityDescription(EntityDescription):
     """What every MyCirrus entity description has."""
 
     exists_fn: Callable[[InstrumentRecord], bool] = lambda _record: True
+    # The scope of the stored data it shows: it exists once MyCirrus answered.
+    scope: str | None = None
 
 
 class MyCirrusEntity(Entity):
@@ -108,6 +110,23 @@ class MyCirrusStatusEntity(MyCirrusEntity):
         await self.hub.coordinator.async_request_refresh()
 
 
+class MyCirrusDataEntity(MyCirrusEntity):
+    """An entity showing an instrument's stored data (periods, events, weather)."""
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last refresh of the stored data was answered."""
+        return (
+            not self.hub.store.auth_failed
+            and self.hub.noise.current
+            and self.hub.noise.state(self.serial) is not None
+        )
+
+    async def async_update(self) -> None:
+        """Fetch the stored data now (homeassistant.update_entity)."""
+        await self.hub.noise.coordinator.async_request_refresh()
+
+
 def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
     entry: MyCirrusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
@@ -126,7 +145,10 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
     added: set[tuple[str, str]] = set()
 
     def default_exists(record: InstrumentRecord, description: DescriptionT) -> bool:
-        return description.exists_fn(record)
+        scope = description.scope
+        return description.exists_fn(record) and (
+            scope is None or hub.noise.granted(scope)
+        )
 
     check = exists or default_exists
 

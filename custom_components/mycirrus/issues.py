@@ -13,6 +13,7 @@ from .const import (
     ISSUE_INSTRUMENT_GONE,
     ISSUE_MISSING_SCOPE,
     ISSUE_SIC_FAILED,
+    ISSUE_UNKNOWN_ANSWER,
 )
 from .model import InstrumentRecord
 from .results import RESULTS_FAILED, result_state
@@ -84,6 +85,31 @@ def async_clear_scope_issue(
     """Withdraw the repair issue about a scope."""
     ir.async_delete_issue(
         hass, DOMAIN, issue_id(ISSUE_MISSING_SCOPE, entry.entry_id, scope)
+    )
+
+
+@callback
+def async_raise_answer_issue(
+    hass: HomeAssistant, entry: ConfigEntry, excerpt: str
+) -> None:
+    """Ask the user to report an answer of MyCirrus in a shape not known."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_UNKNOWN_ANSWER, entry.entry_id, "measurements"),
+        data={"entry_id": entry.entry_id},
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_UNKNOWN_ANSWER,
+        translation_placeholders={"entry": entry.title, "excerpt": excerpt},
+    )
+
+
+@callback
+def async_clear_answer_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Withdraw the report request once MyCirrus answers in a known shape."""
+    ir.async_delete_issue(
+        hass, DOMAIN, issue_id(ISSUE_UNKNOWN_ANSWER, entry.entry_id, "measurements")
     )
 
 

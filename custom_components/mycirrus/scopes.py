@@ -8,12 +8,16 @@ options form can say why.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+import logging
 import time
 
+from .api import MyCirrusPermissionError
 from .const import SCOPE_RECHECK_INTERVAL
+
+_LOGGER = logging.getLogger(__package__)
 
 
 class ScopeState(StrEnum):
@@ -93,6 +97,38 @@ class KeyScopes:
         if state is not previous:
             for listener in list(self._listeners):
                 listener(scope, state)
+
+
+@dataclass(slots=True)
+class AskedOnce:
+    """The scopes of the stored data: a key seen to lack one is not asked again.
+
+    Asked at most once per set-up, unlike the hourly re-check of the others:
+    the stored data is fetched every few minutes, for every instrument.
+    """
+
+    scopes: KeyScopes
+    refused: set[str] = field(default_factory=set)
+
+    def may_ask(self, scope: str) -> bool:
+        """Return whether a call needing ``scope`` may be made."""
+        return scope not in self.refused
+
+    def granted(self, scope: str) -> bool:
+        """Return whether MyCirrus answered a call needing ``scope``."""
+        return self.scopes.state(scope) is ScopeState.GRANTED
+
+    async def async_ask[T](self, scope: str, call: Awaitable[T]) -> T | None:
+        """Await ``call``; None if MyCirrus refused it for want of ``scope``."""
+        try:
+            answer = await call
+        except MyCirrusPermissionError:
+            _LOGGER.info("The MyCirrus API key lacks the %s scope", scope)
+            self.refused.add(scope)
+            self.scopes.lacking(scope)
+            return None
+        self.scopes.granted(scope)
+        return answer
 
 
 def _monotonic() -> float:

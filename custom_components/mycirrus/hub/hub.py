@@ -20,6 +20,7 @@ from .actions import ActionSender
 from .checks import CheckFollower
 from .health import MyCirrusHealthCoordinator
 from .link import PushHooks
+from .noise import StoredData
 from .options import EntryOptions
 from .push import MyCirrusPush
 from .signals import entities_signal
@@ -94,6 +95,15 @@ class MyCirrusHub:
             lambda: list(self.store.records),
             on_auth_failed=self.async_auth_failed,
         )
+        self.noise = StoredData(
+            hass,
+            entry,
+            client,
+            self.store,
+            self.scopes,
+            options=lambda: self.options,
+            on_auth_failed=self.async_auth_failed,
+        )
         self.actions = ActionSender(
             client,
             self.store,
@@ -117,7 +127,7 @@ class MyCirrusHub:
         await self.coordinator.async_config_entry_first_refresh()
         self._unsubscribe += [
             self.coordinator.async_add_listener(self._async_look_for_entities),
-            self.health.async_add_listener(self._async_health_updated),
+            self.health.async_add_listener(self._async_updated),
             self.scopes.add_listener(self._async_scope_changed),
         ]
         self.push.async_live_issue()
@@ -129,6 +139,7 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_refresh(), f"{DOMAIN} first health"
         )
+        self._unsubscribe.append(self.noise.async_start(self._async_updated))
 
         async def stop(_event: Event) -> None:
             await self.async_stop()
@@ -172,6 +183,7 @@ class MyCirrusHub:
             if followed.get(serial) != subentry_id:
                 self.store.async_remove(serial)
                 self.push.async_remove(serial)
+                self.noise.async_removed(serial)
         for serial, subentry_id in followed.items():
             if self.followed.get(serial) != subentry_id:
                 self._async_add(serial)
@@ -195,6 +207,7 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_request_refresh(), f"{DOMAIN} health"
         )
+        self.noise.async_refill(serial)
 
     def _async_apply_options(self, options: EntryOptions) -> None:
         old, self.options = self.options, options
@@ -204,6 +217,7 @@ class MyCirrusHub:
                 self.push.async_set_live_types(options.live_types),
                 f"{DOMAIN} live types",
             )
+        self.noise.async_options_changed(old, options)
         # The platforms add and remove entities, the live sensors' interval.
         self._async_look_for_entities()
         self.store.async_dispatch_all()  # the drift threshold may have changed
@@ -241,7 +255,8 @@ class MyCirrusHub:
         async_dispatcher_send(self.hass, entities_signal(self.entry.entry_id))
 
     @callback
-    def _async_health_updated(self) -> None:
+    def _async_updated(self) -> None:
+        """Health or stored data came: entities may show it, or come to exist."""
         self._async_look_for_entities()
         self.store.async_dispatch_all()
 

@@ -15,6 +15,11 @@ def levels_signal(entry_id: str, serial: str) -> str:
     return f"{DOMAIN}_{entry_id}_{serial}_levels"
 
 
+def event_signal(entry_id: str, serial: str) -> str:
+    """Return the signal carrying one instrument's new noise events."""
+    return f"{DOMAIN}_{entry_id}_{serial}_event"
+
+
 def entities_signal(entry_id: str) -> str:
     """Return the signal that tells the platforms to look for entities to add.
 

@@ -1,4 +1,4 @@
-"""Sensors: last calibration and SIC, monitor health and live noise levels."""
+"""Sensors: calibration and SIC, health, live levels and the stored noise data."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from homeassistant.helpers.dispatcher import (
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
+from ..acoustics import STORED_VALUES
 from ..const import DOMAIN
 from ..entity import async_add_instrument_entities
 from ..hub.signals import entities_signal, tick_signal
@@ -28,6 +29,13 @@ from .live import (
     MyCirrusLiveSensorEntity,
     MyCirrusLiveSensorEntityDescription,
     live_sensor,
+)
+from .noise import (
+    RATING_SENSORS,
+    WEATHER_SENSORS,
+    MyCirrusNoiseSensorEntity,
+    MyCirrusNoiseSensorEntityDescription,
+    period_sensor,
 )
 from .status import SENSORS, MyCirrusSensorEntity, MyCirrusSensorEntityDescription
 
@@ -58,6 +66,18 @@ async def async_setup_entry(
         reported = (hub.health.data or {}).get(record.serial)
         return reported is not None and description.value_fn(reported) is not None
 
+    def noise_factory(
+        record: InstrumentRecord, description: MyCirrusNoiseSensorEntityDescription
+    ) -> MyCirrusNoiseSensorEntity:
+        return MyCirrusNoiseSensorEntity(hub, record, description)
+
+    def noise_descriptions() -> list[MyCirrusNoiseSensorEntityDescription]:
+        return [
+            *(period_sensor(name) for name in hub.options.stored_values),
+            *RATING_SENSORS,
+            *WEATHER_SENSORS,
+        ]
+
     def live_factory(
         record: InstrumentRecord, description: MyCirrusLiveSensorEntityDescription
     ) -> MyCirrusLiveSensorEntity:
@@ -65,6 +85,9 @@ async def async_setup_entry(
 
     async_add_instrument_entities(
         entry, async_add_entities, lambda: SENSORS, status_factory
+    )
+    async_add_instrument_entities(
+        entry, async_add_entities, noise_descriptions, noise_factory
     )
     async_add_instrument_entities(
         entry,
@@ -76,12 +99,18 @@ async def async_setup_entry(
 
     @callback
     def remove_unchosen_levels() -> None:
-        """Remove the live level sensors the options no longer choose.
+        """Remove the live and period sensors the options no longer choose.
 
         Otherwise they would stay in the registry as "no longer provided".
         """
-        chosen = {name.lower() for name in hub.options.live_types}
-        unchosen = {name.lower() for name in LIVE_VALUES} - chosen
+        options = hub.options
+        chosen = {name.lower() for name in options.live_types} | {
+            period_sensor(name).key for name in options.stored_values
+        }
+        unchosen = {name.lower() for name in LIVE_VALUES} | {
+            period_sensor(name).key for name in STORED_VALUES
+        }
+        unchosen -= chosen
         # Whole unique ids: a serial may itself contain "_".
         unique_ids = {f"{serial}_{name}" for serial in hub.records for name in unchosen}
         registry = er.async_get(hass)

@@ -1,0 +1,89 @@
+"""Noise events: one event entity per noise monitor, firing each event once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import NoiseEvent
+from .const import EVENT_NOISE, SCOPE_EVENTS
+from .entity import (
+    MyCirrusDataEntity,
+    MyCirrusEntityDescription,
+    async_add_instrument_entities,
+)
+from .hub.signals import event_signal
+from .model import InstrumentRecord
+from .runtime import MyCirrusConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MyCirrusEventEntityDescription(EventEntityDescription, MyCirrusEntityDescription):
+    """Describes a MyCirrus event entity."""
+
+
+NOISE_EVENT = MyCirrusEventEntityDescription(
+    key="noise_event",
+    translation_key="noise_event",
+    event_types=[EVENT_NOISE],
+    scope=SCOPE_EVENTS,
+    exists_fn=lambda record: record.measures_noise,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MyCirrusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the noise event entity of every noise monitor."""
+    hub = entry.runtime_data
+
+    def factory(
+        record: InstrumentRecord, description: MyCirrusEventEntityDescription
+    ) -> MyCirrusNoiseEventEntity:
+        return MyCirrusNoiseEventEntity(hub, record, description)
+
+    async_add_instrument_entities(
+        entry, async_add_entities, lambda: (NOISE_EVENT,), factory
+    )
+
+
+def event_attributes(event: NoiseEvent) -> dict[str, str | float | bool | None]:
+    """Return what an automation reads of a noise event."""
+    return {
+        "name": event.name,
+        "level": event.level,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat() if event.end else None,
+        "duration": event.duration,
+        "audio": event.has_audio,
+    }
+
+
+class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
+    """Fires when the instrument recorded a noise event (a level crossed a trigger)."""
+
+    entity_description: MyCirrusEventEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the instrument's new events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                event_signal(self.hub.entry.entry_id, self.serial),
+                self._fire,
+            )
+        )
+
+    @callback
+    def _fire(self, event: NoiseEvent) -> None:
+        self._trigger_event(EVENT_NOISE, event_attributes(event))
+        self.async_write_ha_state()

@@ -1,0 +1,111 @@
+"""Reading the stored periods from before the last two days into the statistics.
+
+A new entry reads the days the options ask for (7 unless told); after Home
+Assistant was down, each statistic resumes from its last imported hour (at
+most 31 days back). It runs in the background after set-up, one request at a
+time for all instruments that start at the same hour, each request sized to
+about RECORDS_PER_REQUEST periods, and waits out pauses and outages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+import logging
+
+from homeassistant.util import dt as dt_util
+
+from ..api import (
+    MAX_DATA_SPAN,
+    MyCirrusAuthenticationError,
+    MyCirrusError,
+    MyCirrusRateLimitError,
+)
+from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, SCOPE_NOISE, TRAILING_WINDOW
+from .data import NoiseDataCoordinator, hour_floor
+from .events import trailing_start
+
+_LOGGER = logging.getLogger(__package__)
+
+# Until an instrument's period is known, plan for the shortest.
+ASSUMED_PERIOD = 60.0
+
+
+class Backfill:
+    """Fills the statistics up to where the noise data's refreshes read."""
+
+    def __init__(
+        self,
+        coordinator: NoiseDataCoordinator,
+        *,
+        on_auth_failed: Callable[[str | None], None],
+    ) -> None:
+        """Fill for ``coordinator``'s instruments."""
+        self.coordinator = coordinator
+        self._on_auth_failed = on_auth_failed
+        self.requests = 0
+
+    async def async_run(self) -> None:
+        """Read what the statistics lack, oldest first; return when done."""
+        coordinator = self.coordinator
+        keeper = coordinator.periods
+        if not keeper.importer.available or not coordinator.granted(SCOPE_NOISE):
+            return
+        now = dt_util.utcnow()
+        until = trailing_start(now, TRAILING_WINDOW)
+        backfill = coordinator.options().backfill
+        oldest = hour_floor(now - timedelta(days=MAX_BACKFILL_DAYS))
+        values = coordinator.options().stored_values
+        serials = coordinator.noise_serials()
+        last = await keeper.importer.async_last_hours(
+            (serial, value) for serial in serials for value in values
+        )
+        groups: defaultdict[datetime, list[str]] = defaultdict(list)
+        for serial in serials:
+            starts = [
+                last[(serial, value)] if (serial, value) in last else now - backfill
+                for value in values
+            ]
+            start = max(hour_floor(min(starts)), oldest)
+            if start < until:
+                groups[start].append(serial)
+        for start, members in sorted(groups.items()):
+            if not await self._async_fill(members, start, until):
+                return
+
+    async def _async_fill(
+        self, serials: list[str], start: datetime, until: datetime
+    ) -> bool:
+        """Read ``serials`` from ``start`` to ``until``; False when it must stop."""
+        coordinator = self.coordinator
+        keeper = coordinator.periods
+        while start < until:
+            hours = RECORDS_PER_REQUEST / keeper.per_hour(serials, ASSUMED_PERIOD)
+            span = min(timedelta(hours=max(1, int(hours))), MAX_DATA_SPAN)
+            end = min(start + span, until)
+            options = coordinator.options()
+            try:
+                self.requests += 1
+                measurements = await coordinator.scopes.async_ask(
+                    SCOPE_NOISE,
+                    coordinator.client.measurements(
+                        serials, start, end, values=keeper.values_to_ask(options)
+                    ),
+                )
+            except MyCirrusRateLimitError:
+                await asyncio.sleep(coordinator.client.limiter.remaining() + 1)
+                continue
+            except MyCirrusAuthenticationError:
+                self._on_auth_failed(None)
+                return False
+            except MyCirrusError as err:
+                _LOGGER.debug("Backfill of %s paused: %s", serials, err)
+                await asyncio.sleep(options.data_interval.total_seconds())
+                continue
+            if measurements is None:  # the key lacks data.noise:read
+                return False
+            await keeper.async_take(measurements, start, end, options)
+            start = end
+        return True

@@ -1,0 +1,164 @@
+"""Stored measurement periods into Home Assistant's long-term statistics.
+
+One external statistic per followed instrument and stored value
+(``mycirrus:{serial}_{value}``), one row per hour: for Leq-type values the
+energetic mean of the hour's periods, for maxima and peaks their maximum (and
+the mean and minimum of the periods), for statistical levels the arithmetic
+mean (see acoustics.py). Only hours that have ended are imported, and an hour
+again only when its periods changed (a period uploaded late): a re-import
+replaces the hour's row, never adds one. The statistics stay when an
+instrument is no longer followed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+import logging
+import re
+
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.models import StatisticData
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    get_last_statistics,
+)
+from homeassistant.const import UnitOfSoundPressure
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from ..acoustics import HourRow, hourly_rows, stored_kind
+from ..api import Measurement
+from ..compat import external_statistic_metadata
+from ..const import DOMAIN
+
+_LOGGER = logging.getLogger(__package__)
+
+HOUR = timedelta(hours=1)
+
+type Key = tuple[str, str]
+"""An instrument's serial and a stored value's name."""
+type Rows = dict[Key, list[HourRow]]
+
+
+def statistic_id(serial: str, value: str) -> str:
+    """Return the id of an instrument's statistic of a stored value.
+
+    Lower case, as Home Assistant requires; a serial's characters other than
+    letters and digits become "_".
+    """
+    slug = re.sub(r"[^a-z0-9]+", "_", serial.lower()).strip("_")
+    return f"{DOMAIN}:{slug}_{value.lower()}"
+
+
+def periods_by_value(
+    measurements: Iterable[Measurement],
+    values: Iterable[str],
+    lengths: Mapping[str, float],
+) -> dict[Key, list[tuple[datetime, float, float]]]:
+    """Return each instrument's periods of each value: (start, seconds, dB).
+
+    A period with no length of its own takes its instrument's from
+    ``lengths`` (seconds), as last seen.
+    """
+    wanted = tuple(values)
+    periods: defaultdict[Key, list[tuple[datetime, float, float]]] = defaultdict(list)
+    for measurement in measurements:
+        if measurement.period is not None:
+            seconds = measurement.period.total_seconds()
+        else:
+            seconds = lengths.get(measurement.instrument, 0.0)
+        for value in wanted:
+            if (level := measurement.values.get(value)) is not None:
+                periods[(measurement.instrument, value)].append(
+                    (measurement.start, seconds, level)
+                )
+    return periods
+
+
+def hour_rows(
+    periods: Mapping[Key, list[tuple[datetime, float, float]]],
+    start: datetime,
+    end: datetime,
+) -> Rows:
+    """Return the rows of the whole hours from ``start`` that ended by ``end``.
+
+    CPU-bound for a long backfill: run it in an executor.
+    """
+    return {
+        key: [
+            row
+            for row in hourly_rows(members, stored_kind(key[1]))
+            if row.start >= start and row.start + HOUR <= end
+        ]
+        for key, members in periods.items()
+    }
+
+
+class StatisticsImporter:
+    """Imports the hourly rows of an entry's instruments, each hour once."""
+
+    def __init__(self, hass: HomeAssistant, name: Callable[[str], str]) -> None:
+        """Import for instruments named by ``name`` (serial -> name)."""
+        self.hass = hass
+        self._name = name
+        # What each imported hour was made of: an hour is imported again only
+        # when its periods change. Hours before the trailing window go.
+        self._imported: dict[Key, dict[datetime, tuple[object, ...]]] = {}
+        self.rows_imported = 0
+
+    @property
+    def available(self) -> bool:
+        """Return whether the recorder runs (a user may go without one)."""
+        return "recorder" in self.hass.config.components
+
+    async def async_last_hours(self, keys: Iterable[Key]) -> dict[Key, datetime]:
+        """Return the start of the last imported hour of each statistic that has one."""
+        instance = get_instance(self.hass)
+        last: dict[Key, datetime] = {}
+        for key in keys:
+            ident = statistic_id(*key)
+            found = await instance.async_add_executor_job(
+                get_last_statistics, self.hass, 1, ident, False, {"mean"}
+            )
+            if rows := found.get(ident):
+                last[key] = dt_util.utc_from_timestamp(rows[0]["start"])
+        return last
+
+    @callback
+    def async_import(self, rows: Rows, keep_from: datetime) -> int:
+        """Import the rows not imported as they are; return how many went.
+
+        What is remembered of hours before ``keep_from`` is forgotten.
+        """
+        sent = 0
+        for key, key_rows in rows.items():
+            imported = self._imported.setdefault(key, {})
+            for hour in [h for h in imported if h < keep_from]:
+                del imported[hour]
+            new = [
+                row for row in key_rows if imported.get(row.start) != row.fingerprint
+            ]
+            if not new:
+                continue
+            serial, value = key
+            async_add_external_statistics(
+                self.hass,
+                external_statistic_metadata(
+                    statistic_id=statistic_id(serial, value),
+                    name=f"{self._name(serial)} {value}",
+                    unit=UnitOfSoundPressure.DECIBEL,
+                ),
+                [
+                    StatisticData(
+                        start=row.start, mean=row.mean, min=row.min, max=row.max
+                    )
+                    for row in new
+                ],
+            )
+            for row in new:
+                imported[row.start] = row.fingerprint
+            sent += len(new)
+        self.rows_imported += sent
+        return sent
