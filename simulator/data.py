@@ -161,6 +161,8 @@ class DataApi:
                     403, "AccessDenied", "The instrument is not on this account"
                 )
             instruments.append(instrument)
+        endpoint = request.match_info.route.name or ""
+        self._sim.data_requests.append((endpoint, tuple(serials), start, end))
         return Asked(instruments, (start.timestamp(), end.timestamp()))
 
 

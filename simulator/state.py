@@ -112,6 +112,8 @@ class Cloud:
         self.key_instruments: dict[str, set[str] | None] = {}
         self.faults: list[Fault] = []
         self.requests: Counter[str] = Counter()
+        # Each stored data request answered: endpoint, serials, start, end.
+        self.data_requests: list[tuple[str, tuple[str, ...], datetime, datetime]] = []
         self.status_requests: Counter[str] = Counter()
         self.seen_keys: Counter[str] = Counter()
         self.stored = StoredData()

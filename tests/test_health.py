@@ -7,6 +7,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mycirrus.const import DOMAIN
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
@@ -23,7 +24,7 @@ HEALTH_KEYS = (
     "cpu",
     "memory",
     "disk",
-    "temperature",
+    "enclosure_temperature",
     "voltage",
     "network",
     "sim_usage",
@@ -59,7 +60,7 @@ async def test_health_sensors(
     assert all(e.entity_category == "diagnostic" for e in entities.values())
     disabled = {k for k, e in entities.items() if e.disabled_by is not None}
     assert disabled == {"cpu", "memory", "network"}
-    assert hass.states.get("sensor.site_gate_temperature").state == "31.2"
+    assert hass.states.get("sensor.site_gate_enclosure_temperature").state == "31.2"
     assert hass.states.get("sensor.site_gate_voltage").state == "12.31"
     assert hass.states.get("sensor.site_gate_disk_usage").state == "23.4"
     assert hass.states.get("sensor.site_gate_sim_data_used").state == "212.4"
@@ -70,7 +71,7 @@ async def test_health_sensors(
     )
     assert health_entities(hass, NO_SIC) == {}
     # The offline roof is still reported: its health is what MyCirrus last knew.
-    assert "temperature" in health_entities(hass, OFFLINE)
+    assert "enclosure_temperature" in health_entities(hass, OFFLINE)
     # One request for every instrument.
     assert simulator.requests["monitor"] == 1
 
@@ -95,12 +96,12 @@ async def test_health_refresh_every_five_minutes(
     assert simulator.requests["monitor"] == 1
     await async_advance(hass, freezer)
     assert simulator.requests["monitor"] == 2
-    assert hass.states.get("sensor.site_gate_temperature").state == "35.5"
+    assert hass.states.get("sensor.site_gate_enclosure_temperature").state == "35.5"
     # Uptime grew by five minutes: the boot time is the same, nothing written.
     assert "sensor.site_gate_last_boot" not in changed
     # Besides the stored data's new periods, every five minutes.
     health = [e for e in changed if not e.endswith("_period")]
-    assert health == ["sensor.site_gate_temperature"]
+    assert health == ["sensor.site_gate_enclosure_temperature"]
     # A reboot moves it.
     from custom_components.mycirrus.sensor.health import BOOT_TOLERANCE  # noqa: PLC0415
 
@@ -121,11 +122,14 @@ async def test_health_failure_and_recovery(
     await set_up()
     simulator.add_fault("server_error", endpoint="monitor", count=1)
     await async_advance(hass, freezer, 300)
-    assert hass.states.get("sensor.site_gate_temperature").state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.site_gate_enclosure_temperature").state
+        == STATE_UNAVAILABLE
+    )
     # The status entities do not care.
     assert hass.states.get("binary_sensor.site_gate_online").state == "on"
     await async_advance(hass, freezer, 300)
-    assert hass.states.get("sensor.site_gate_temperature").state == "31.2"
+    assert hass.states.get("sensor.site_gate_enclosure_temperature").state == "31.2"
 
 
 async def test_key_without_the_system_scope(
@@ -176,7 +180,7 @@ async def test_health_waits_out_a_rate_limit_quietly(
     simulator.add_fault("rate_limit", endpoint="monitor", retry_after="600", count=1)
     await async_advance(hass, freezer, 300)
     assert simulator.requests["monitor"] == 2
-    assert hass.states.get("sensor.site_gate_temperature").state == "31.2"
+    assert hass.states.get("sensor.site_gate_enclosure_temperature").state == "31.2"
     await async_advance(hass, freezer, 300)
     # Nothing was asked during the pause, of either endpoint.
     assert simulator.requests["monitor"] == 2
@@ -187,3 +191,28 @@ async def test_health_waits_out_a_rate_limit_quietly(
         and r.levelno >= logging.INFO
         and "health" in r.getMessage()
     ]
+
+
+async def test_the_enclosure_temperature_of_an_earlier_version(
+    hass: HomeAssistant, config_entry: MockConfigEntry, set_up: SetUp
+) -> None:
+    """Its unique id was {serial}_temperature, which the weather's now is."""
+    registry = er.async_get(hass)
+    old = registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{ONLINE}_temperature",
+        config_entry=config_entry,
+        suggested_object_id="site_gate_temperature",
+    )
+    assert config_entry.minor_version == 1
+    await set_up()
+    assert config_entry.minor_version == 2
+    moved = registry.async_get(old.entity_id)
+    assert moved is not None
+    # The same entity, under the id that says what it is; its history stays.
+    assert moved.unique_id == f"{ONLINE}_enclosure_temperature"
+    assert hass.states.get("sensor.site_gate_temperature").state == "31.2"
+    assert (
+        registry.async_get_entity_id("sensor", DOMAIN, f"{ONLINE}_temperature") is None
+    )

@@ -423,15 +423,14 @@ async def test_health_is_unavailable_while_offline(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up_pushing(set_up)
-    assert hass.states.get("sensor.site_gate_temperature").state == "31.2"
-    assert hass.states.get("sensor.roof_temperature").state == STATE_UNAVAILABLE
-    simulator.update(ONLINE, online=False)
-    await until(
-        lambda: (
-            hass.states.get("sensor.site_gate_temperature").state == STATE_UNAVAILABLE
-        ),
-        "the push",
+    gate, roof = (
+        "sensor.site_gate_enclosure_temperature",
+        "sensor.roof_enclosure_temperature",
     )
+    assert hass.states.get(gate).state == "31.2"
+    assert hass.states.get(roof).state == STATE_UNAVAILABLE
+    simulator.update(ONLINE, online=False)
+    await until(lambda: hass.states.get(gate).state == STATE_UNAVAILABLE, "the push")
     simulator.update(OFFLINE, online=True)
     await async_advance(hass, freezer)
-    assert hass.states.get("sensor.roof_temperature").state == "31.2"
+    assert hass.states.get(roof).state == "31.2"

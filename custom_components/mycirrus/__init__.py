@@ -5,14 +5,15 @@ from __future__ import annotations
 import aiohttp
 
 from homeassistant.const import CONF_API_KEY, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util.ssl import get_default_context
 
 from .api import DEFAULT_BASE_URL, MyCirrusClient
 from .const import CONF_API_URL, DOMAIN, MAX_LIVE_CONNECTIONS
-from .hub import MyCirrusHub, async_forget_limiter, async_get_limiter
+from .hub import EventMemory, MyCirrusHub, async_forget_limiter, async_get_limiter
 from .issues import async_prune_issues
 from .model import NOT_FOUND, followed_subentries
 from .runtime import MyCirrusConfigEntry, loaded_hub
@@ -61,15 +62,46 @@ def _live_session() -> aiohttp.ClientSession:
     )
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:
+    """Bring an entry of an earlier version up to date."""
+    if entry.version > 1:
+        return False  # made by a newer release of the integration
+    if entry.minor_version < 2:
+        # The health temperature is the enclosure's: its unique id gives
+        # {serial}_temperature to the weather's (the air's) temperature.
+        @callback
+        def enclosure(registered: er.RegistryEntry) -> dict[str, str] | None:
+            unique_id = registered.unique_id
+            if (
+                registered.domain != "sensor"
+                or not unique_id.endswith(_TEMPERATURE)
+                or unique_id.endswith(_ENCLOSURE)
+            ):
+                return None
+            return {"new_unique_id": unique_id.removesuffix(_TEMPERATURE) + _ENCLOSURE}
+
+        await er.async_migrate_entries(hass, entry.entry_id, enclosure)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True
+
+
+_TEMPERATURE = "_temperature"
+_ENCLOSURE = "_enclosure_temperature"
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:
     """Unload a config entry; its websockets close within about a second after."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
-    """Withdraw the repair issues and the saved pause of a deleted entry."""
+    """Forget a deleted entry: its repair issues, saved pause and fired events.
+
+    Its long-term statistics stay (Developer tools, Statistics, removes them).
+    """
     async_prune_issues(hass, entry.entry_id, None)
     await async_forget_limiter(hass, entry.entry_id)
+    await EventMemory(hass, entry.entry_id).async_remove()
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:

@@ -51,6 +51,8 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up MyCirrus with an API key and the instruments to follow."""
 
     VERSION = 1
+    # 2: the health temperature's unique id is {serial}_enclosure_temperature.
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with no credentials."""

@@ -4,7 +4,8 @@ Each module has one responsibility and reports through callbacks; none imports
 the platforms, the flows or runtime.py.
 """
 
+from .events import EventMemory
 from .hub import MyCirrusHub
 from .ratelimit import async_forget_limiter, async_get_limiter
 
-__all__ = ["MyCirrusHub", "async_forget_limiter", "async_get_limiter"]
+__all__ = ["EventMemory", "MyCirrusHub", "async_forget_limiter", "async_get_limiter"]

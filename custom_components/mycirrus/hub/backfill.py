@@ -47,14 +47,17 @@ class Backfill:
         self._on_auth_failed = on_auth_failed
         self.requests = 0
 
-    async def async_run(self) -> None:
-        """Read what the statistics lack, oldest first; return when done."""
+    async def async_plan(self) -> dict[datetime, list[str]]:
+        """Return where each instrument's statistics resume, by hour.
+
+        Before the refreshes import anything: the last imported hour of each
+        statistic, or where the options say a new one starts.
+        """
         coordinator = self.coordinator
         keeper = coordinator.periods
-        if not keeper.importer.available or not coordinator.granted(SCOPE_NOISE):
-            return
+        if not keeper.importer.available:
+            return {}
         now = dt_util.utcnow()
-        until = trailing_start(now, TRAILING_WINDOW)
         backfill = coordinator.options().backfill
         oldest = hour_floor(now - timedelta(days=MAX_BACKFILL_DAYS))
         values = coordinator.options().stored_values
@@ -62,17 +65,25 @@ class Backfill:
         last = await keeper.importer.async_last_hours(
             (serial, value) for serial in serials for value in values
         )
-        groups: defaultdict[datetime, list[str]] = defaultdict(list)
+        plan: defaultdict[datetime, list[str]] = defaultdict(list)
         for serial in serials:
             starts = [
                 last[(serial, value)] if (serial, value) in last else now - backfill
                 for value in values
             ]
-            start = max(hour_floor(min(starts)), oldest)
-            if start < until:
-                groups[start].append(serial)
-        for start, members in sorted(groups.items()):
-            if not await self._async_fill(members, start, until):
+            plan[max(hour_floor(min(starts)), oldest)].append(serial)
+        return dict(plan)
+
+    async def async_run(self, plan: dict[datetime, list[str]]) -> None:
+        """Read what the plan says the statistics lack, oldest first.
+
+        Up to where the refreshes' hourly re-read begins.
+        """
+        if not self.coordinator.granted(SCOPE_NOISE):
+            return  # the key lacks data.noise:read, or MyCirrus never answered
+        until = trailing_start(dt_util.utcnow(), TRAILING_WINDOW)
+        for start, serials in sorted(plan.items()):
+            if start < until and not await self._async_fill(serials, start, until):
                 return
 
     async def _async_fill(

@@ -98,6 +98,11 @@ class EventMemory:
             "fired": {key: start.isoformat() for key, start in self._fired.items()},
         }
 
+    async def async_flush(self) -> None:
+        """Write what is remembered now: a reload reads it at once."""
+        if self.since is not None:
+            await self._store.async_save(self._data())
+
     async def async_remove(self) -> None:
         """Forget everything of a deleted entry."""
         await self._store.async_remove()

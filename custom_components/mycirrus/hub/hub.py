@@ -155,6 +155,7 @@ class MyCirrusHub:
         while self._unsubscribe:
             self._unsubscribe.pop()()
         await self.push.async_stop()
+        await self.noise.async_stop()
 
     @callback
     def async_auth_failed(self, reason: str | None) -> None:

@@ -76,13 +76,18 @@ class StoredData:
 
     async def _async_first(self) -> None:
         await self.coordinator.events.async_load()
-        await self.coordinator.async_refresh()
-        await self.async_fill()
+        await self._async_refresh_and_fill()
 
-    async def async_fill(self) -> None:
-        """Fill what the statistics lack (an instrument added, a restart)."""
+    async def _async_refresh_and_fill(self) -> None:
+        """Refresh, then fill what the statistics lacked before it.
+
+        Where they resume is read before the refresh imports the last two
+        days, one fill at a time.
+        """
         async with self._filling:
-            await self.backfill.async_run()
+            plan = await self.backfill.async_plan()
+            await self.coordinator.async_refresh()
+            await self.backfill.async_run(plan)
 
     @callback
     def async_refill(self, why: str) -> None:
@@ -90,13 +95,8 @@ class StoredData:
 
         For an instrument just added, or options that ask for other values.
         """
-
-        async def refill() -> None:
-            await self.coordinator.async_refresh()
-            await self.async_fill()
-
         self.entry.async_create_background_task(
-            self.hass, refill(), f"{DOMAIN} noise data {why}"
+            self.hass, self._async_refresh_and_fill(), f"{DOMAIN} noise data {why}"
         )
 
     @callback
@@ -114,6 +114,10 @@ class StoredData:
             new.rating_hours,
         ):
             self.async_refill("options")
+
+    async def async_stop(self) -> None:
+        """Keep what fired for the next set-up (a reload reads it at once)."""
+        await self.coordinator.events.async_flush()
 
     @callback
     def _async_fire(self, event: NoiseEvent) -> None:

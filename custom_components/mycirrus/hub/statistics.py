@@ -116,6 +116,9 @@ class StatisticsImporter:
     async def async_last_hours(self, keys: Iterable[Key]) -> dict[Key, datetime]:
         """Return the start of the last imported hour of each statistic that has one."""
         instance = get_instance(self.hass)
+        # What an earlier run of the entry (before a reload) imported may still
+        # wait in the recorder's queue.
+        await instance.async_block_till_done()
         last: dict[Key, datetime] = {}
         for key in keys:
             ident = statistic_id(*key)

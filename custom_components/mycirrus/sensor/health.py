@@ -75,7 +75,9 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         value_fn=lambda h: h.disk,
     ),
     MyCirrusHealthSensorEntityDescription(
-        key="temperature",
+        # The enclosure's own: the weather's temperature is the air's.
+        key="enclosure_temperature",
+        translation_key="enclosure_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,

@@ -124,6 +124,8 @@ WEATHER_SENSORS: tuple[MyCirrusNoiseSensorEntityDescription, ...] = (
         lambda w: w.wind_speed,
         device_class=SensorDeviceClass.WIND_SPEED,
         native_unit_of_measurement=UnitOfSpeed.METERS_PER_SECOND,
+        # As noise guidance gives its wind limits (5 m/s), not km/h.
+        suggested_unit_of_measurement=UnitOfSpeed.METERS_PER_SECOND,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
     ),

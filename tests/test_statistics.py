@@ -1,0 +1,232 @@
+"""Stored periods in Home Assistant's long-term statistics, with a real recorder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+import math
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
+
+from custom_components.mycirrus.api import MyCirrusClient
+from custom_components.mycirrus.const import CONF_BACKFILL_DAYS
+from homeassistant.components.recorder import Recorder, get_instance
+from homeassistant.components.recorder.statistics import (
+    get_metadata,
+    statistics_during_period,
+)
+from homeassistant.core import HomeAssistant
+from simulator import ALL_SCOPES, SimInstrument, Simulator
+
+from .conftest import API_KEY, CALIBRATING, NOW, ONLINE, SetUp
+from .helpers import async_advance, async_settle
+
+pytestmark = pytest.mark.usefixtures("polling_only", "recorder_mock")
+
+HOUR = timedelta(hours=1)
+LAEQ = "mycirrus:qt100001_laeq"
+LAFMAX = "mycirrus:qt100001_lafmax"
+QUARTER_LAEQ = "mycirrus:qt100003_laeq"
+
+
+@pytest.fixture
+async def mock_recorder_before_hass(
+    async_setup_recorder_instance: RecorderInstanceGenerator,
+) -> None:
+    """Make the recorder's database before Home Assistant starts."""
+
+
+@pytest.fixture
+def followed(simulator: Simulator) -> list[SimInstrument]:
+    """Two noise monitors: one stores 5-minute periods, the other 15-minute."""
+    simulator.instruments[CALIBRATING].measurement_period = 15
+    return [simulator.instruments[ONLINE], simulator.instruments[CALIBRATING]]
+
+
+async def hourly(
+    hass: HomeAssistant, ids: list[str], start: datetime, end: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    await async_wait_recording_done(hass)
+    found: dict[str, list[dict[str, Any]]] = await get_instance(
+        hass
+    ).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        start,
+        end,
+        set(ids),
+        "hour",
+        None,
+        {"mean", "min", "max"},
+    )
+    return found
+
+
+async def periods_of(
+    client: MyCirrusClient, serial: str, hour: datetime, value: str
+) -> list[float]:
+    """Return what MyCirrus stores of an hour, asked as any client would."""
+    answer = await client.measurements([serial], hour, hour + HOUR, values=[value])
+    return [m.values[value] for m in answer]
+
+
+def energetic(levels: list[float]) -> float:
+    return 10 * math.log10(sum(10 ** (level / 10) for level in levels) / len(levels))
+
+
+async def set_up_at_now(
+    set_up: SetUp, freezer: FrozenDateTimeFactory
+) -> MockConfigEntry:
+    freezer.move_to(NOW)
+    return await set_up()
+
+
+async def test_a_week_of_hourly_statistics(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    client: MyCirrusClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up_at_now(set_up, freezer)
+    asked = [r for r in simulator.data_requests if r[0] == "measurements"]
+    week = NOW - timedelta(days=7)
+    rows = await hourly(hass, [LAEQ, LAFMAX, QUARTER_LAEQ], week, NOW)
+    # Every hour of the week that has ended, once; none invented after it.
+    assert [row["start"] for row in rows[LAEQ]] == [
+        (week + i * HOUR).timestamp() for i in range(7 * 24)
+    ]
+    assert len(rows[QUARTER_LAEQ]) == 7 * 24
+    for index in (0, 50, 167):
+        hour = week + index * HOUR
+        laeq = await periods_of(client, ONLINE, hour, "LAeq")
+        assert len(laeq) == 12
+        row = rows[LAEQ][index]
+        # The energetic mean, not the arithmetic one.
+        assert row["mean"] == pytest.approx(energetic(laeq))
+        assert row["mean"] > sum(laeq) / 12 or len(set(laeq)) == 1
+        assert (row["min"], row["max"]) == (min(laeq), max(laeq))
+        lafmax = await periods_of(client, ONLINE, hour, "LAFMax")
+        assert rows[LAFMAX][index]["max"] == max(lafmax)
+        quarter = await periods_of(client, CALIBRATING, hour, "LAeq")
+        assert len(quarter) == 4
+        assert rows[QUARTER_LAEQ][index]["mean"] == pytest.approx(energetic(quarter))
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={LAEQ})
+    )
+    assert metadata[LAEQ][1]["name"] == "Site gate LAeq"
+    assert metadata[LAEQ][1]["unit_of_measurement"] == "dB"
+    assert metadata[LAEQ][1]["source"] == "mycirrus"
+    # One request for both instruments each time, none over 31 days.
+    assert {serials for _, serials, _, _ in asked} == {(ONLINE, CALIBRATING)}
+    assert all(end - start <= timedelta(days=31) for _, _, start, end in asked)
+    # The last two days at set-up, then the rest of the week in one request.
+    assert len(asked) == 2
+
+
+async def test_late_uploads_fill_the_hours_they_belong_to(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    client: MyCirrusClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up_at_now(set_up, freezer)
+    # The site gate's modem goes down: its periods wait on the instrument.
+    simulator.stop_uploads(ONLINE)
+    for _ in range(3 * 12):
+        await async_advance(hass, freezer, 300)
+    later = NOW + 3 * HOUR
+    rows = await hourly(hass, [LAEQ, QUARTER_LAEQ], NOW, later)
+    assert LAEQ not in rows  # nothing invented for the hours without periods
+    assert len(rows[QUARTER_LAEQ]) == 3
+    simulator.resume_uploads(ONLINE)
+    # The next hourly re-read finds the buffered periods.
+    for _ in range(12):
+        await async_advance(hass, freezer, 300)
+    rows = await hourly(hass, [LAEQ], NOW, later)
+    assert [row["start"] for row in rows[LAEQ]] == [
+        (NOW + i * HOUR).timestamp() for i in range(3)
+    ]
+    laeq = await periods_of(client, ONLINE, NOW + HOUR, "LAeq")
+    assert rows[LAEQ][1]["mean"] == pytest.approx(energetic(laeq))
+
+
+async def test_resume_from_the_last_imported_hour(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    await hass.config_entries.async_unload(entry.entry_id)
+    # Home Assistant is down for three days.
+    freezer.tick(timedelta(days=3))
+    simulator.data_requests.clear()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await async_settle(hass)
+    rows = await hourly(hass, [LAEQ], NOW - HOUR, NOW + timedelta(days=3))
+    assert [row["start"] for row in rows[LAEQ]] == [
+        (NOW + i * HOUR).timestamp() for i in range(-1, 3 * 24)
+    ]
+    starts = sorted(
+        start for kind, _, start, _ in simulator.data_requests if kind == "measurements"
+    )
+    # From the last imported hour (08:00), not a week back.
+    assert starts[0] == NOW - HOUR
+
+
+async def test_the_backfill_reaches_as_far_as_the_options_say(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_BACKFILL_DAYS: 3}
+    )
+    await set_up_at_now(set_up, freezer)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=10), NOW)
+    assert rows[LAEQ][0]["start"] == (NOW - timedelta(days=3)).timestamp()
+
+
+async def test_statistics_stay_when_an_instrument_goes(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    hass.config_entries.async_remove_subentry(
+        entry, entry.runtime_data.records[ONLINE].subentry_id
+    )
+    await async_settle(hass)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=1), NOW)
+    assert len(rows[LAEQ]) == 24
+
+
+async def test_a_key_without_the_noise_scope_imports_nothing(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.add_key(API_KEY, scopes=ALL_SCOPES - {"data.noise:read"})
+    await set_up_at_now(set_up, freezer)
+    for _ in range(3):
+        await async_advance(hass, freezer, 300)
+    assert await hourly(hass, [LAEQ], NOW - timedelta(days=8), NOW) == {}
+    assert simulator.requests["measurements"] == 1  # asked once per set-up
+    assert hass.states.get("sensor.site_gate_laeq_period") is None
