@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
@@ -16,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import JSONEncoder
 from simulator import Simulator
 
-from .conftest import API_KEY, CALIBRATING, NO_SIC, ONLINE, SetUp
+from .conftest import API_KEY, CALIBRATING, NO_SIC, NOW, ONLINE, SetUp
 from .helpers import async_settle, async_wait_pushing, device_of, until
 
 # Times that change from run to run.
@@ -42,7 +43,9 @@ async def test_entry_diagnostics(
     set_up: SetUp,
     simulator: Simulator,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    freezer.move_to(NOW)  # the stored data's periods and days follow the clock
     entry = await set_up()
     simulator.add_fault("server_error", serial=NO_SIC, endpoint="status")
     await entry.runtime_data.coordinator.async_refresh()
@@ -59,7 +62,9 @@ async def test_device_diagnostics_with_push(
     set_up: SetUp,
     simulator: Simulator,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    freezer.move_to(NOW)
     entry = await set_up()
     await async_wait_pushing(entry, ONLINE, CALIBRATING)
     await simulator.wait_until(lambda: simulator.ws_received["StartLiveData"] == 4)

@@ -45,6 +45,51 @@ def _instrument(
             "values": dict(link.values) if link else {},
         },
         "health": asdict(health) if health else None,
+        "stored_data": _stored(hub, record.serial),
+    }
+
+
+def _stored(hub: MyCirrusHub, serial: str) -> dict[str, Any] | None:
+    """Return what the stored data said of an instrument at the last refresh."""
+    state = hub.noise.state(serial)
+    if state is None:
+        return None
+    period = state.period
+    return {
+        "period": (
+            {
+                "start": period.start,
+                "seconds": _seconds(period.period),
+                "values": dict(period.values),
+            }
+            if period
+            else None
+        ),
+        "period_end": state.period_end,
+        "period_seconds": hub.noise.coordinator.periods.lengths.get(serial),
+        "rating": (
+            {**asdict(state.rating), "day": state.rating.day.isoformat()}
+            if state.rating
+            else None
+        ),
+        "weather": asdict(state.weather) if state.weather else None,
+    }
+
+
+def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
+    coordinator = hub.noise.coordinator
+    periods = coordinator.periods
+    return {
+        "last_update_success": coordinator.last_update_success,
+        "update_interval_seconds": _seconds(coordinator.update_interval),
+        "fetched_until": coordinator.fetched_until,
+        "last_two_days_read_at": coordinator.trailing_at,
+        "scopes_refused": sorted(coordinator.scopes.refused),
+        "statistics": periods.importer.available,
+        "periods_taken": periods.periods_taken,
+        "hourly_rows_imported": periods.importer.rows_imported,
+        "backfill_requests": hub.noise.backfill.requests,
+        "events_since": coordinator.events.since,
     }
 
 
@@ -84,6 +129,7 @@ async def async_get_config_entry_diagnostics(
     if (hub := loaded_hub(entry)) is None:
         return diagnostics
     diagnostics["polling"] = _polling(hub)
+    diagnostics["stored_data"] = _stored_data(hub)
     diagnostics["instruments"] = {
         serial: _instrument(entry, hub, record)
         for serial, record in hub.records.items()
