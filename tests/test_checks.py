@@ -109,6 +109,17 @@ async def test_failed_checks_raise_issues_that_clear(
     assert check_issues(hass) == [("sic_failed", NEVER_CALIBRATED)]
 
 
+NOISE_DATA_DEFAULTS = {
+    "stored_values": ["LAeq", "LAFMax", "LCPeak", "LAF90"],
+    "data_interval": 5,
+    "backfill_days": 7,
+    "day_start": 7,
+    "evening_start": 19,
+    "night_start": 23,
+    "wind_limit": 5.0,
+}
+
+
 async def test_options_flow(
     hass: HomeAssistant,
     set_up: SetUp,
@@ -126,24 +137,28 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {
-        "scopes": "This API key was seen to have: instruments:read.\n"
+        "scopes": "This API key was seen to have: instruments:read, "
+        "data.noise:read, data.events:read.\n"
         "Seen to lack: data.system:read.\n"
-        # No live data has flowed and no button was pressed yet.
-        "Not used yet: data.live:read, instruments:action."
+        # No live data has flowed, no button was pressed, no weather asked.
+        "Not used yet: data.live:read, instruments:action, data.enviro:read."
     }
     schema = result["data_schema"].schema
-    defaults = {str(key): key.default() for key in schema}
+    defaults = {str(key): key.default() for key in schema if str(key) != "noise_data"}
     assert defaults == {
         CONF_LIVE_VALUES: ["LAeq", "LAF", "LCPeak"],
         CONF_LIVE_INTERVAL: 5,
         CONF_DRIFT_THRESHOLD: 0.5,
     }
+    stored = schema["noise_data"].schema.schema
+    assert {str(key): key.default() for key in stored} == NOISE_DATA_DEFAULTS
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
             CONF_LIVE_VALUES: ["LCPeak", "31.5Hz", "LAeq"],
             CONF_LIVE_INTERVAL: 10.0,
             CONF_DRIFT_THRESHOLD: 0.25,
+            "noise_data": {**NOISE_DATA_DEFAULTS, "stored_values": ["LCPeak", "LAeq"]},
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -152,6 +167,8 @@ async def test_options_flow(
         CONF_LIVE_VALUES: ["LAeq", "LCPeak", "31.5Hz"],
         CONF_LIVE_INTERVAL: 10,
         CONF_DRIFT_THRESHOLD: 0.25,
+        **NOISE_DATA_DEFAULTS,
+        "stored_values": ["LAeq", "LCPeak"],
     }
     await async_settle(hass)
     await async_wait_pushing(entry, ONLINE)
@@ -204,7 +221,8 @@ async def test_options_of_an_entry_that_is_not_set_up(
     # Only the line that has something to say.
     assert result["description_placeholders"] == {
         "scopes": "Not used yet: instruments:read, data.live:read, "
-        "instruments:action, data.system:read."
+        "instruments:action, data.system:read, data.noise:read, "
+        "data.events:read, data.enviro:read."
     }
 
 
@@ -216,6 +234,35 @@ async def test_options_say_nothing_of_scopes_the_key_does_not_lack(
     # The health sensors have used data.system:read; nothing was refused.
     assert result["description_placeholders"] == {
         "scopes": "This API key was seen to have: instruments:read, "
-        "data.system:read.\n"
-        "Not used yet: data.live:read, instruments:action."
+        "data.system:read, data.noise:read, data.events:read.\n"
+        "Not used yet: data.live:read, instruments:action, data.enviro:read."
     }
+
+
+async def test_rating_hours_out_of_order_are_refused(
+    hass: HomeAssistant, set_up: SetUp
+) -> None:
+    entry = await set_up()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["data_schema"].schema["noise_data"].options == {"collapsed": True}
+    answer = {
+        CONF_LIVE_VALUES: ["LAeq"],
+        CONF_LIVE_INTERVAL: 5,
+        CONF_DRIFT_THRESHOLD: 0.5,
+        "noise_data": {**NOISE_DATA_DEFAULTS, "evening_start": 6},
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+    assert result["errors"] == {"base": "rating_hours"}
+    # The section with the error shows open, with what was typed.
+    section = result["data_schema"].schema["noise_data"]
+    assert section.options == {"collapsed": False}
+    typed = {str(key): key.default() for key in section.schema.schema}
+    assert typed["evening_start"] == 6
+    answer["noise_data"] = {**NOISE_DATA_DEFAULTS, "evening_start": 23}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["evening_start"] == entry.options["night_start"] == 23
