@@ -36,6 +36,7 @@ CALIBRATION = "sensor.site_gate_last_calibration_result"
 SIC = "sensor.site_gate_last_sic_result"
 DRIFT = "binary_sensor.site_gate_calibration_drift"
 LAEQ = "sensor.site_gate_laeq"
+NOISE_EVENT = "event.site_gate_noise_event"
 
 # An action input that hands the blueprint's variables to the test.record service.
 DATA = {
@@ -49,8 +50,14 @@ REQUIRED_INPUTS: dict[str, dict[str, Any]] = {
     "instrument_offline.yaml": {"online_sensors": [ONLINE]},
     "check_failed.yaml": {"calibration_results": [CALIBRATION]},
     "noise_above_limit.yaml": {"level_sensors": [LAEQ]},
+    "noise_event.yaml": {"event_entities": [NOISE_EVENT]},
 }
-STATES = {ONLINE: "on", CALIBRATION: "success", LAEQ: "60.0"}
+STATES = {
+    ONLINE: "on",
+    CALIBRATION: "success",
+    LAEQ: "60.0",
+    NOISE_EVENT: "unknown",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -329,3 +336,62 @@ async def test_noise_above_limit(
         "entity": LAEQ,
     }
     assert [c.data for c in calls] == ([expected] if fires else [])
+
+
+def noise_event(level: float, name: str, *, audio: bool) -> dict[str, Any]:
+    """Return the attributes of the event entity when a noise event fired."""
+    return {
+        "friendly_name": "Site gate Noise event",
+        "event_types": ["noise_event"],
+        "event_type": "noise_event",
+        "name": name,
+        "level": level,
+        "start": "2026-11-24T10:02:03+00:00",
+        "end": "2026-11-24T10:02:15+00:00",
+        "duration": 12.0,
+        "audio": audio,
+    }
+
+
+async def test_noise_event_above_a_level(
+    hass: HomeAssistant, calls: list[ServiceCall]
+) -> None:
+    """Each event at or above the level is reported; quieter ones are not."""
+    hass.states.async_set(NOISE_EVENT, "unknown", {"event_types": ["noise_event"]})
+    inputs = {"event_entities": [NOISE_EVENT], "level": 85, "actions": RECORD}
+    await async_set_up_blueprint(hass, "noise_event.yaml", inputs)
+
+    for moment, level, name, audio in (
+        ("2026-11-24T10:02:20.000+00:00", 92.4, "Pile driver", True),
+        ("2026-11-24T10:03:20.000+00:00", 81.0, "Lorry", False),
+        ("2026-11-24T10:04:20.000+00:00", 85.0, "Horn", False),
+    ):
+        hass.states.async_set(
+            NOISE_EVENT, moment, noise_event(level, name, audio=audio)
+        )
+        await hass.async_block_till_done()
+    # Unavailable and back (a restart) is no event.
+    hass.states.async_set(NOISE_EVENT, "unavailable", {})
+    await hass.async_block_till_done()
+    hass.states.async_set(
+        NOISE_EVENT,
+        "2026-11-24T10:04:20.000+00:00",
+        noise_event(85.0, "Horn", audio=False),
+    )
+    await hass.async_block_till_done()
+
+    start = dt_util.as_local(datetime.fromisoformat("2026-11-24T10:02:03+00:00"))
+    at = start.strftime("%H:%M:%S")
+    assert [c.data for c in calls] == [
+        {
+            "title": "MyCirrus noise event: Site gate Noise event",
+            "message": f"Site gate Noise event: Pile driver at {at}, 92.4 dB for 12 s, "
+            "with audio.",
+            "entity": NOISE_EVENT,
+        },
+        {
+            "title": "MyCirrus noise event: Site gate Noise event",
+            "message": f"Site gate Noise event: Horn at {at}, 85.0 dB for 12 s.",
+            "entity": NOISE_EVENT,
+        },
+    ]
