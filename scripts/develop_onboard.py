@@ -124,8 +124,12 @@ async def add_mycirrus(
 DASHBOARD = "noise-monitors"
 
 
-def dashboard(prefix: str) -> dict[str, Any]:
-    """Return a small dashboard of the first demo instrument and the fleet."""
+def dashboard(prefix: str, serial: str) -> dict[str, Any]:
+    """Return a small dashboard of the first demo instrument and the fleet.
+
+    A second view shows the stored data: a week of hourly statistics, the
+    rating levels, the noise events and the weather beside the instrument.
+    """
 
     def row(entity_id: str, name: str) -> dict[str, str]:
         return {"entity": entity_id, "name": name}
@@ -180,13 +184,70 @@ def dashboard(prefix: str) -> dict[str, Any]:
                         ],
                     },
                 ],
-            }
+            },
+            stored_data_view(prefix, serial),
+        ],
+    }
+
+
+def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
+    """Return the view of an instrument's stored data."""
+    statistic = f"mycirrus:{serial.lower()}"
+
+    def row(entity_id: str, name: str) -> dict[str, str]:
+        return {"entity": entity_id, "name": name}
+
+    def week(title: str, value: str, stat: str) -> dict[str, Any]:
+        return {
+            "type": "statistics-graph",
+            "title": title,
+            "entities": [{"entity": f"{statistic}_{value}", "name": value}],
+            "days_to_show": 7,
+            "period": "hour",
+            "stat_types": [stat],
+            "chart_type": "line",
+        }
+
+    return {
+        "title": "Stored data",
+        "path": "stored-data",
+        "cards": [
+            week("LAeq, hourly (energetic mean)", "laeq", "mean"),
+            week("LAFMax, hourly (maximum)", "lafmax", "max"),
+            {
+                "type": "entities",
+                "title": "Yesterday",
+                "entities": [
+                    row(f"sensor.{prefix}_laeq_day", "LAeq day (07-19)"),
+                    row(f"sensor.{prefix}_laeq_evening", "LAeq evening (19-23)"),
+                    row(f"sensor.{prefix}_laeq_night", "LAeq night (23-07)"),
+                    row(f"sensor.{prefix}_lden", "Lden"),
+                    row(f"sensor.{prefix}_laeq_period", "LAeq, last period"),
+                ],
+            },
+            {
+                "type": "logbook",
+                "title": "Noise events",
+                "hours_to_show": 24,
+                "target": {"entity_id": [f"event.{prefix}_noise_event"]},
+            },
+            {
+                "type": "entities",
+                "title": "Weather",
+                "entities": [
+                    row(f"binary_sensor.{prefix}_measurement_conditions", "Conditions"),
+                    row(f"sensor.{prefix}_wind_speed", "Wind"),
+                    row(f"sensor.{prefix}_wind_direction", "Wind direction"),
+                    row(f"sensor.{prefix}_precipitation_intensity", "Rain"),
+                    row(f"sensor.{prefix}_temperature", "Temperature"),
+                ],
+            },
         ],
     }
 
 
 async def add_dashboard(session: ClientSession, url: str, access_token: str) -> None:
-    """Create the demo dashboard over the websocket API, unless it exists."""
+    """Create the demo dashboard over the websocket API; save its views anew."""
     async with session.ws_connect(f"{url}/api/websocket") as ws:
         await ws.receive_json()  # auth_required
         await ws.send_json({"type": "auth", "access_token": access_token})
@@ -194,28 +255,27 @@ async def add_dashboard(session: ClientSession, url: str, access_token: str) -> 
             sys.exit("Could not open Home Assistant's websocket API")
         await ws.send_json({"id": 1, "type": "lovelace/dashboards/list"})
         listed = (await ws.receive_json())["result"]
-        if any(item["url_path"] == DASHBOARD for item in listed):
-            return
-        await ws.send_json(
-            {
-                "id": 2,
-                "type": "lovelace/dashboards/create",
-                "url_path": DASHBOARD,
-                "title": "Noise monitors",
-                "icon": "mdi:waveform",
-                "show_in_sidebar": True,
-                "require_admin": False,
-                "mode": "storage",
-            }
-        )
-        if not (await ws.receive_json())["success"]:
-            sys.exit("Could not create the demo dashboard")
+        if not any(item["url_path"] == DASHBOARD for item in listed):
+            await ws.send_json(
+                {
+                    "id": 2,
+                    "type": "lovelace/dashboards/create",
+                    "url_path": DASHBOARD,
+                    "title": "Noise monitors",
+                    "icon": "mdi:waveform",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                    "mode": "storage",
+                }
+            )
+            if not (await ws.receive_json())["success"]:
+                sys.exit("Could not create the demo dashboard")
         await ws.send_json(
             {
                 "id": 3,
                 "type": "lovelace/config/save",
                 "url_path": DASHBOARD,
-                "config": dashboard("noise_monitor_1"),
+                "config": dashboard("noise_monitor_1", "QT100001"),
             }
         )
         if not (await ws.receive_json())["success"]:
