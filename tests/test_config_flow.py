@@ -25,7 +25,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFl
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
-from homeassistant.helpers.data_entry_flow import FlowManagerIndexView
+from homeassistant.setup import async_setup_component
 from simulator import Simulator
 
 from .conftest import (
@@ -85,16 +85,62 @@ def collapsed(result: ConfigFlowResult) -> bool:
     return bool(advanced.options["collapsed"])
 
 
-def form_data(hass: HomeAssistant, result: ConfigFlowResult) -> dict[str, Any]:
+class Frontend:
+    """The set-up flow as the frontend drives it: over Home Assistant's HTTP API.
+
+    Every answer is the JSON the frontend gets, its form's schema serialised
+    by Home Assistant's own flow view.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def start(self, entry_id: str | None = None) -> dict[str, Any]:
+        """Start setting up MyCirrus, or reconfiguring the entry ``entry_id``."""
+        start: dict[str, Any] = {"handler": DOMAIN, "show_advanced_options": False}
+        if entry_id is not None:
+            start["entry_id"] = entry_id
+        return await self._post("/api/config/config_entries/flow", start)
+
+    async def submit(
+        self, answer: dict[str, Any], data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self._post(
+            f"/api/config/config_entries/flow/{answer['flow_id']}", data
+        )
+
+    async def _post(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
+        response = await self._client.post(path, json=data)
+        assert response.status == 200, await response.text()
+        body: dict[str, Any] = await response.json()
+        return body
+
+
+@pytest.fixture
+async def frontend(hass: HomeAssistant, hass_client: Any) -> Frontend:
+    assert await async_setup_component(hass, "config", {})
+    return Frontend(await hass_client())
+
+
+def form_data(answer: dict[str, Any]) -> dict[str, Any]:
     """Return what the frontend's form starts with, before the user types.
 
-    The schema is serialised by the flow API's own view, as the frontend gets
-    it, and read as the frontend's computeInitialHaFormData does: a suggested
-    value, else a default, else, for a section, its fields' values (if it is
+    Read as the frontend's computeInitialHaFormData does: a suggested value,
+    else a default, else, for a section, its fields' values (if it is
     required or has any); a required text field without either starts empty.
     """
-    view = FlowManagerIndexView(hass.config_entries.flow)
-    return _initial_data(view._prepare_result_json(result)["data_schema"])
+    return _initial_data(answer["data_schema"])
+
+
+def json_suggested(answer: dict[str, Any], field: str) -> Any:
+    """Return the value a serialised form suggests for a field, sections included."""
+    fields = list(answer["data_schema"])
+    while fields:
+        item = fields.pop()
+        if item["name"] == field:
+            return (item.get("description") or {}).get("suggested_value")
+        fields.extend(item.get("schema", []))
+    raise KeyError(field)
 
 
 def _initial_data(fields: list[dict[str, Any]]) -> dict[str, Any]:
@@ -149,23 +195,26 @@ async def test_full_flow(hass: HomeAssistant, api_url: str) -> None:
 
 
 async def test_default_url_when_the_section_stays_closed(
-    hass: HomeAssistant, api_url: str
+    hass: HomeAssistant, api_url: str, frontend: Frontend
 ) -> None:
     # The production URL is the default; here it is the simulator's.
     with patch("custom_components.mycirrus.config_flow.DEFAULT_BASE_URL", api_url):
-        result = await start_user_flow(hass)
-        assert suggested(result, CONF_API_URL) is None
-        assert form_data(hass, result) == {
+        answer = await frontend.start()
+        assert answer["step_id"] == "user"
+        assert json_suggested(answer, CONF_API_URL) is None
+        assert form_data(answer) == {
             CONF_API_KEY: "",
             SECTION_ADVANCED: {CONF_API_URL: api_url},
         }
         # The user types the key only.
-        result = await submit(
-            hass, result, {**form_data(hass, result), CONF_API_KEY: API_KEY}
+        answer = await frontend.submit(
+            answer, {**form_data(answer), CONF_API_KEY: API_KEY}
         )
-    assert result["step_id"] == "instruments"
-    result = await submit(hass, result, {CONF_INSTRUMENTS: [ONLINE]})
-    assert result["data"][CONF_API_URL] == api_url
+    assert answer["step_id"] == "instruments"
+    answer = await frontend.submit(answer, {CONF_INSTRUMENTS: [ONLINE]})
+    assert answer["type"] == "create_entry"
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.data[CONF_API_URL] == api_url
 
 
 @pytest.mark.parametrize(
@@ -186,24 +235,25 @@ async def test_user_errors_then_success(
     hass: HomeAssistant,
     api_url: str,
     simulator: Simulator,
+    frontend: Frontend,
     breakage: Any,
     error: str,
 ) -> None:
     breakage(simulator)
-    result = await start_user_flow(hass)
+    answer = await frontend.start()
     user_input = credentials(API_KEY, api_url)
-    result = await submit(hass, result, user_input)
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    answer = await frontend.submit(answer, user_input)
+    assert answer["type"] == "form"
+    assert answer["errors"] == {"base": error}
     # The form keeps what the user typed.
-    assert suggested(result, CONF_API_URL) == api_url
-    assert suggested(result, CONF_API_KEY) == API_KEY
-    assert form_data(hass, result) == user_input
+    assert json_suggested(answer, CONF_API_URL) == api_url
+    assert json_suggested(answer, CONF_API_KEY) == API_KEY
+    assert form_data(answer) == user_input
 
     simulator.clear_faults()
     simulator.add_key(API_KEY)
-    result = await submit(hass, result, user_input)
-    assert result["step_id"] == "instruments"
+    answer = await frontend.submit(answer, user_input)
+    assert answer["step_id"] == "instruments"
 
 
 async def test_user_cannot_connect(hass: HomeAssistant, api_url: str) -> None:
@@ -568,20 +618,26 @@ async def test_reconfigure(
 
 
 async def test_reconfigure_keeps_the_url_by_default(
-    hass: HomeAssistant, set_up: SetUp, simulator: Simulator, api_url: str
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    api_url: str,
+    frontend: Frontend,
 ) -> None:
     entry = await set_up()
     simulator.add_key(OTHER_KEY)
-    result = await entry.start_reconfigure_flow(hass)
-    assert set(result["data_schema"].schema) == {CONF_API_KEY, SECTION_ADVANCED}
+    answer = await frontend.start(entry.entry_id)
+    assert answer["step_id"] == "reconfigure"
+    fields = {item["name"]: item for item in answer["data_schema"]}
+    assert set(fields) == {CONF_API_KEY, SECTION_ADVANCED}
     # The form starts with the entry's URL: the user types the new key only.
-    assert form_data(hass, result)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
+    assert form_data(answer)[SECTION_ADVANCED] == {CONF_API_URL: api_url}
     # Not the default URL: its section is open, so that it is seen.
-    assert not collapsed(result)
-    result = await submit(
-        hass, result, {**form_data(hass, result), CONF_API_KEY: OTHER_KEY}
+    assert fields[SECTION_ADVANCED]["expanded"] is True
+    answer = await frontend.submit(
+        answer, {**form_data(answer), CONF_API_KEY: OTHER_KEY}
     )
-    assert result["reason"] == "reconfigure_successful"
+    assert answer["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_URL] == api_url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 import math
@@ -15,7 +16,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.mycirrus.const import DOMAIN
 from custom_components.mycirrus.model import LinkState
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STOP,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from simulator import ALL_SCOPES, Simulator
@@ -261,10 +267,24 @@ async def test_unload_and_reload_close_every_socket(
     await async_settle(hass)
     left = [
         task.get_name()
-        for task in hass._background_tasks
+        for task in asyncio.all_tasks()
         if task.get_name().startswith(DOMAIN) and not task.done()
     ]
     assert left == []
+
+
+async def test_home_assistant_stopping_closes_every_socket(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await set_up_pushing(set_up)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await simulator.wait_until(lambda: simulator.open_sockets() == 0)
+    # Unloading after the stop stops nothing twice, and says nothing of it.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize(

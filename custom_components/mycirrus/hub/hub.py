@@ -113,6 +113,7 @@ class MyCirrusHub:
             on_auth_failed=self.async_auth_failed,
         )
         self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._stop_listener: CALLBACK_TYPE | None = None
 
     @property
     def records(self) -> Mapping[str, InstrumentRecord]:
@@ -142,10 +143,12 @@ class MyCirrusHub:
         self._unsubscribe.append(self.noise.async_start(self._async_updated))
 
         async def stop(_event: Event) -> None:
+            # A listener that fired is gone: it is not to be removed again.
+            self._stop_listener = None
             await self.async_stop()
 
-        self._unsubscribe.append(
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+        self._stop_listener = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, stop
         )
 
     async def async_stop(self) -> None:
@@ -154,6 +157,9 @@ class MyCirrusHub:
         self.checks.cancel()
         while self._unsubscribe:
             self._unsubscribe.pop()()
+        if self._stop_listener is not None:
+            self._stop_listener()
+            self._stop_listener = None
         await self.push.async_stop()
         await self.noise.async_stop()
 
