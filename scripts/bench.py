@@ -34,6 +34,13 @@ Push table, push against polling only:
   process's file descriptors, its RSS growth over the set-up, and a REST
   refresh of every instrument while all websockets are open.
 
+Stored data table: a new entry of --data-count instruments at a 5-minute period
+that backfills --data-days days into the long-term statistics, with the
+recorder on a SQLite file: wall time until the recorder has written every row,
+CPU of the process and of the recorder's thread (the rest is the
+integration's), peak memory growth, measurement requests; then the stored data
+requests of an hour of refreshes on Home Assistant's frozen clock.
+
 Arguments:
   --counts N ...      instrument counts of the polling table (10 100 500)
   --latency S         simulated latency of every API answer (0.05)
@@ -44,6 +51,9 @@ Arguments:
   --socket-count N    instruments of the many-websockets figures (2 x push-count)
   --poll-window S     spread of polling-only changes (120; the run lasts S + ~60)
   --live-period S     live data period of the CPU figure (0.2)
+  --data-count N      instruments of the stored data table (50)
+  --data-days N       days of its backfill (31)
+  --skip-data         leave out the stored data table
 
 A quick run: ``scripts/bench --counts 10 --push-count 20 --poll-window 20``.
 Tables go to stdout; warnings the workers log go to stderr, each once.
@@ -66,6 +76,7 @@ from bench_report import (
     PushPlan,
     PushResults,
     Result,
+    data_rows,
     polling_targets,
     print_table,
     push_notes,
@@ -230,6 +241,23 @@ async def push(args: argparse.Namespace, log: WorkerLog) -> None:
         print(f"\n{note}")
 
 
+async def stored_data(args: argparse.Namespace, log: WorkerLog) -> None:
+    count, days = args.data_count, args.data_days
+    backfill = await run_worker(
+        log, "backfill", count=count, days=days, period=5, latency=args.latency
+    )
+    hour = await run_worker(log, "data-hour", count=count, latency=args.latency)
+    print(f"\n### Stored data: {count} instruments, {days} days at a 5-minute period\n")
+    print_table(
+        ["figure", "measured", "target", "met"], data_rows(count, days, backfill, hour)
+    )
+    print(
+        "\n¹ The process's CPU less its recorder thread's: reading the answers, "
+        "making the hourly rows and handing them over. The recorder's is Home "
+        "Assistant writing them: a query and an insert per row."
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -244,6 +272,9 @@ async def main() -> None:
     parser.add_argument("--socket-count", type=int, default=0)
     parser.add_argument("--poll-window", type=float, default=120.0)
     parser.add_argument("--live-period", type=float, default=0.2)
+    parser.add_argument("--data-count", type=int, default=50)
+    parser.add_argument("--data-days", type=int, default=31)
+    parser.add_argument("--skip-data", action="store_true")
     args = parser.parse_args()
     print(
         f"MyCirrus benchmark: simulated latency {args.latency * 1000:g} ms; "
@@ -255,6 +286,8 @@ async def main() -> None:
         await polling(args, log)
     if not args.skip_push:
         await push(args, log)
+    if not args.skip_data:
+        await stored_data(args, log)
 
 
 if __name__ == "__main__":

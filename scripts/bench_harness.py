@@ -48,8 +48,8 @@ from custom_components.mycirrus.const import (  # noqa: E402
     DOMAIN,
     SUBENTRY_TYPE_INSTRUMENT,
 )
-from custom_components.mycirrus.coordinator import MyCirrusCoordinator  # noqa: E402
-from custom_components.mycirrus.data import InstrumentRecord  # noqa: E402
+from custom_components.mycirrus.hub.status import MyCirrusCoordinator  # noqa: E402
+from custom_components.mycirrus.model import InstrumentRecord  # noqa: E402
 from homeassistant import loader  # noqa: E402
 from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
 from homeassistant.const import (  # noqa: E402
@@ -58,7 +58,11 @@ from homeassistant.const import (  # noqa: E402
     EVENT_STATE_CHANGED,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback  # noqa: E402
-from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
+from homeassistant.helpers import (  # noqa: E402
+    entity_registry as er,
+    frame,
+    recorder as recorder_helper,
+)
 from homeassistant.helpers.entity import Entity  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 from tests.helpers import async_settle  # noqa: E402
@@ -116,15 +120,21 @@ def status_requests(counters: dict[str, Any]) -> int:
 
 @asynccontextmanager
 async def simulator(
-    count: int, latency: float, live_period: float = 0.0
+    count: int, latency: float, live_period: float = 0.0, period: int | None = None
 ) -> AsyncIterator[Sim]:
-    """Run the simulator in its own process, so its work is not counted here."""
+    """Run the simulator in its own process, so its work is not counted here.
+
+    ``period``: every instrument's measurement period in minutes (None: the
+    demo's own mix).
+    """
     port = free_port()
+    periods = () if period is None else ("--measurement-period", str(period))
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before timing
         [
             *(sys.executable, "-m", "simulator", "--port", str(port)),
             *("--instruments", str(count), "--latency", str(latency)),
             *("--live-period", str(live_period), "--key", API_KEY),
+            *periods,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -140,22 +150,35 @@ async def simulator(
 
 
 @asynccontextmanager
-async def home_assistant() -> AsyncIterator[HomeAssistant]:
-    """Run a test instance of Home Assistant, the only one in this process."""
+async def home_assistant(*, recorder: bool = False) -> AsyncIterator[HomeAssistant]:
+    """Run a test instance of Home Assistant, the only one in this process.
+
+    ``recorder``: with the recorder on a SQLite file, as a user has it.
+    """
     with tempfile.TemporaryDirectory() as config_dir:
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
             frame.async_setup(hass)
             # Home Assistant's shared web session looks up the network adapters.
             assert await async_setup_component(hass, "network", {})
+            if recorder:
+                # As Home Assistant's start-up does, before setting it up.
+                recorder_helper.async_initialize_recorder(hass)
+                database = f"sqlite:///{config_dir}/home-assistant_v2.db"
+                assert await async_setup_component(
+                    hass, "recorder", {"recorder": {"db_url": database}}
+                )
             yield hass
             await hass.async_stop(force=True)
 
 
-def make_entry(hass: HomeAssistant, url: str, count: int) -> MockConfigEntry:
+def make_entry(
+    hass: HomeAssistant, url: str, count: int, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
         data={CONF_API_KEY: API_KEY, CONF_API_URL: f"{url}/v1"},
+        options=options or {},
         subentries_data=[
             ConfigSubentryData(
                 data={CONF_SERIAL: serial},
@@ -184,7 +207,16 @@ def coordinator_of(entry: MockConfigEntry) -> MyCirrusCoordinator:
 
 
 def records_of(entry: MockConfigEntry) -> list[InstrumentRecord]:
-    return list(coordinator_of(entry).records.values())
+    return list(entry.runtime_data.records.values())
+
+
+def last_messages(entry: MockConfigEntry) -> dict[str, Any]:
+    """Return when each open websocket last heard from the server, by serial."""
+    return {
+        serial: link.last_message
+        for serial, link in entry.runtime_data.push.links.items()
+        if link.connection is not None
+    }
 
 
 async def flush_storage(hass: HomeAssistant) -> None:
@@ -208,9 +240,14 @@ async def until(predicate: Callable[[], bool], what: str, limit: float = 120) ->
 
 async def all_pushing(entry: MockConfigEntry, limit: float = 120) -> None:
     """Wait until every instrument's websocket is open and has spoken."""
-    records = records_of(entry)
+    hub = entry.runtime_data
     await until(
-        lambda: all(r.pushing and r.last_message is not None for r in records),
+        lambda: all(
+            record.pushing
+            and (link := hub.push.links.get(serial)) is not None
+            and link.last_message is not None
+            for serial, record in hub.records.items()
+        ),
         "every live websocket open",
         limit,
     )
@@ -219,16 +256,14 @@ async def all_pushing(entry: MockConfigEntry, limit: float = 120) -> None:
 @contextmanager
 def push_off() -> Iterator[None]:
     """Open no live websocket: the entry polls every instrument, as before push."""
-    with patch("custom_components.mycirrus.live.MAX_LIVE_CONNECTIONS", 0):
+    with patch("custom_components.mycirrus.hub.push.MAX_LIVE_CONNECTIONS", 0):
         yield
 
 
 @contextmanager
 def every_status_due() -> Iterator[None]:
     """Make the next round ask for every status, websocket or not."""
-    with patch(
-        "custom_components.mycirrus.coordinator.PUSH_CHECK_INTERVAL", timedelta(0)
-    ):
+    with patch("custom_components.mycirrus.model.PUSH_CHECK_INTERVAL", timedelta(0)):
         yield
 
 

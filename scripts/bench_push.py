@@ -22,6 +22,7 @@ from bench_harness import (
     entity_id,
     every_status_due,
     home_assistant,
+    last_messages,
     make_entry,
     push_off,
     records_of,
@@ -38,9 +39,11 @@ import psutil
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mycirrus.const import DEFAULT_LIVE_VALUES, DOMAIN
-from homeassistant.core import HomeAssistant
+from custom_components.mycirrus.hub.signals import levels_signal
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 
 # How far a change may take to show before the worker gives up on it.
@@ -152,13 +155,10 @@ async def keep_alives_answered(hass: HomeAssistant, entry: Any) -> None:
     Each step sends a keep-alive; its answer must arrive before the clock moves
     again, or the websocket would look silent.
     """
-    records = records_of(entry)
     now = dt_util.utcnow()
     await until(
         lambda: all(
-            r.last_message is not None and r.last_message >= now
-            for r in records
-            if r.pushing
+            last is not None and last >= now for last in last_messages(entry).values()
         ),
         "the keep-alive answers",
     )
@@ -182,9 +182,12 @@ async def live_load(
         await all_pushing(entry)
         await async_settle(hass)
         received = Counter[str]()
-        live = entry.runtime_data.live
         for serial in serials(count):
-            live.async_add_level_listener(serial, counting(received, serial))
+            async_dispatcher_connect(
+                hass,
+                levels_signal(entry.entry_id, serial),
+                counting(received, serial),
+            )
         await asyncio.sleep(2)
         idle_cpu, idle_wall = await cpu_over(baseline_s)
 
@@ -221,6 +224,7 @@ async def live_load(
 def counting(
     received: Counter[str], serial: str
 ) -> Callable[[Mapping[str, float]], None]:
+    @callback
     def count(_values: Mapping[str, float]) -> None:
         received[serial] += 1
 
@@ -271,7 +275,7 @@ async def many_sockets(
         with every_status_due():
             _, refresh_s, _ = await timed(coordinator.async_refresh)
         answered = status_requests(await sim.counters()) - before
-        failed = sum(r.error is not None for r in coordinator.records.values())
+        failed = sum(r.error is not None for r in records_of(entry))
         open_after = (await sim.counters())["ws"]["open"]
         await hass.config_entries.async_unload(entry.entry_id)
     return {

@@ -252,3 +252,66 @@ def _socket_rows(many: Result, count: int) -> list[Row]:
             met=answered,
         ),
     ]
+
+
+def data_rows(count: int, days: int, backfill: Result, hour: Result) -> list[list[str]]:
+    """Return the stored data table: the backfill, then an hour of refreshes."""
+    rows: list[list[str]] = []
+    if backfill is None:
+        rows.append(["backfill", "failed", "", ""])
+    else:
+        b = backfill
+        own = b["cpu_s"] - b["recorder_cpu_s"]
+        hours = days * 24 * count
+        rows += [
+            [
+                "backfill: periods read / hourly rows imported",
+                f"{b['periods']} / {b['rows']}",
+                "",
+                "",
+            ],
+            ["… until the recorder wrote every row (s)", f"{b['wall_s']:.1f}", "", ""],
+            [
+                "… CPU of the integration (s) ¹",
+                f"{own:.1f}",
+                "< 60 s",
+                yes_no(own < 60),
+            ],
+            [
+                "… CPU of the recorder's thread (s)",
+                f"{b['recorder_cpu_s']:.1f}",
+                "",
+                "",
+            ],
+            ["… CPU of the process (s)", f"{b['cpu_s']:.1f}", "", ""],
+            [
+                "… peak memory growth (MiB)",
+                f"{b['rss_growth_mib']:.0f}",
+                "< 150 MB",
+                yes_no(b["rss_growth_mib"] * 1.048576 < 150),
+            ],
+            [
+                "… measurement requests",
+                str(b["requests"]),
+                f"≤ {2 * count} (2 per instrument per 31 days)",
+                yes_no(b["requests"] <= 2 * count * max(1, days / 31)),
+            ],
+            [
+                "… CPU per imported hour per instrument (ms): integration / process",
+                f"{1000 * own / hours:.2f} / {1000 * b['cpu_s'] / hours:.2f}",
+                "",
+                "",
+            ],
+        ]
+    if hour is None:
+        rows.append(["an hour of refreshes", "failed", "", ""])
+    else:
+        rows.append(
+            [
+                "requests in an hour of refreshes: measurements / events / weather",
+                f"{hour['measurements']} / {hour['events']} / {hour['weather']}",
+                "measurements ≤ 12",
+                yes_no(hour["measurements"] <= 12),
+            ]
+        )
+    return rows

@@ -134,10 +134,11 @@ def _measured(periods: Iterable[Period]) -> dict[datetime, tuple[float, float]]:
 class HourRow:
     """One hour of one value, as Home Assistant's long-term statistics hold it.
 
-    ``fingerprint`` equals that of another row of the same hour exactly when
-    both were made from the same periods: an hour whose late periods arrived
-    has a new one and is imported again. Compare fingerprints; do not keep
-    their ``hash()`` across runs.
+    ``fingerprint`` equals that of another row of the same hour when both
+    were made from the same periods (and, but for a chance of one in 2**64,
+    only then): an hour whose late periods arrived has a new one and is
+    imported again. A hash, small enough to keep for two days of hours of
+    many instruments; it holds within one run of Home Assistant only.
     """
 
     start: datetime
@@ -146,7 +147,7 @@ class HourRow:
     max: float
     duration: float
     count: int
-    fingerprint: tuple[tuple[float, float, float], ...]
+    fingerprint: int
 
 
 def hourly_rows(periods: Iterable[Period], kind: StoredKind) -> list[HourRow]:
@@ -178,7 +179,7 @@ def hourly_rows(periods: Iterable[Period], kind: StoredKind) -> list[HourRow]:
                 max=max(value for value, _ in pairs),
                 duration=sum(duration for _, duration in pairs),
                 count=len(members),
-                fingerprint=tuple((s.timestamp(), d, v) for s, d, v in members),
+                fingerprint=hash(tuple((s.timestamp(), d, v) for s, d, v in members)),
             )
         )
     return rows

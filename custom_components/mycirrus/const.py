@@ -77,7 +77,7 @@ MAX_BACKFILL_DAYS: Final = 31
 TRAILING_WINDOW: Final = timedelta(hours=50)
 TRAILING_EVERY: Final = timedelta(hours=1)
 # A backfill request asks for about this many periods at most.
-RECORDS_PER_REQUEST: Final = 50_000
+RECORDS_PER_REQUEST: Final = 20_000
 DEFAULT_WIND_LIMIT: Final = 5.0  # m/s
 
 DEFAULT_LIVE_VALUES: Final = ("LAeq", "LAF", "LCPeak")

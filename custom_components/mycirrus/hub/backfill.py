@@ -26,11 +26,15 @@ from ..api import (
 from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, SCOPE_NOISE, TRAILING_WINDOW
 from .data import NoiseDataCoordinator, hour_floor
 from .events import trailing_start
+from .statistics import Rows
 
 _LOGGER = logging.getLogger(__package__)
 
 # Until an instrument's period is known, plan for the shortest.
 ASSUMED_PERIOD = 60.0
+# Hourly rows imported together (the statistics of about 30 days of 50
+# instruments' four values come in five imports).
+ROWS_PER_IMPORT = 30_000
 
 
 class Backfill:
@@ -92,6 +96,7 @@ class Backfill:
         """Read ``serials`` from ``start`` to ``until``; False when it must stop."""
         coordinator = self.coordinator
         keeper = coordinator.periods
+        rows: Rows = {}
         while start < until:
             hours = RECORDS_PER_REQUEST / keeper.per_hour(serials, ASSUMED_PERIOD)
             span = min(timedelta(hours=max(1, int(hours))), MAX_DATA_SPAN)
@@ -117,6 +122,20 @@ class Backfill:
                 continue
             if measurements is None:  # the key lacks data.noise:read
                 return False
-            await keeper.async_take(measurements, start, end, options)
+            await keeper.async_take(measurements, start, end, options, rows=rows)
+            if sum(map(len, rows.values())) >= ROWS_PER_IMPORT or end >= until:
+                await self._async_import(rows)
             start = end
         return True
+
+    async def _async_import(self, rows: Rows) -> None:
+        """Import the rows gathered, and wait until the recorder has them.
+
+        Many rows of a statistic in one import: the recorder's cost of each
+        import, beside its cost per row, is then paid a few times, not per
+        request. Waiting keeps its queue, and the memory it holds, small.
+        """
+        importer = self.coordinator.periods.importer
+        importer.async_import(rows, trailing_start(dt_util.utcnow(), TRAILING_WINDOW))
+        rows.clear()
+        await importer.async_written()

@@ -12,7 +12,7 @@ from ..api import Measurement
 from ..const import TRAILING_WINDOW
 from .events import trailing_start
 from .options import EntryOptions
-from .statistics import StatisticsImporter, hour_rows, periods_by_value
+from .statistics import Rows, StatisticsImporter, hour_rows, periods_by_value
 
 # Rating levels need LAeq whatever the statistics keep.
 RATED = "LAeq"
@@ -45,8 +45,14 @@ class PeriodKeeper:
         start: datetime,
         end: datetime,
         options: EntryOptions,
+        *,
+        rows: Rows | None = None,
     ) -> None:
-        """Take the periods an answer for ``start`` to ``end`` brought."""
+        """Take the periods an answer for ``start`` to ``end`` brought.
+
+        Their hourly rows are imported at once, or added to ``rows`` for the
+        caller to import (a backfill imports many requests' rows together).
+        """
         for measurement in measurements:
             if measurement.period is not None:
                 self.lengths[measurement.instrument] = (
@@ -74,8 +80,12 @@ class PeriodKeeper:
         if not self.importer.available:
             return
         kept = {k: v for k, v in periods.items() if k[1] in options.stored_values}
-        rows = await self.hass.async_add_executor_job(hour_rows, kept, start, end)
-        self.importer.async_import(rows, keep_from)
+        made = await self.hass.async_add_executor_job(hour_rows, kept, start, end)
+        if rows is None:
+            self.importer.async_import(made, keep_from)
+            return
+        for key, key_rows in made.items():
+            rows.setdefault(key, []).extend(key_rows)
 
     def laeq_periods(self, serial: str) -> list[tuple[datetime, float, float]]:
         """Return the instrument's LAeq periods of the trailing window."""

@@ -105,7 +105,7 @@ class StatisticsImporter:
         self._name = name
         # What each imported hour was made of: an hour is imported again only
         # when its periods change. Hours before the trailing window go.
-        self._imported: dict[Key, dict[datetime, tuple[object, ...]]] = {}
+        self._imported: dict[Key, dict[datetime, int]] = {}
         self.rows_imported = 0
 
     @property
@@ -128,6 +128,14 @@ class StatisticsImporter:
             if rows := found.get(ident):
                 last[key] = dt_util.utc_from_timestamp(rows[0]["start"])
         return last
+
+    async def async_written(self) -> None:
+        """Wait until the recorder has written what was imported.
+
+        A backfill imports faster than the recorder writes: waiting after each
+        request keeps its queue, and the memory it holds, to one request's rows.
+        """
+        await get_instance(self.hass).async_block_till_done()
 
     @callback
     def async_import(self, rows: Rows, keep_from: datetime) -> int:
