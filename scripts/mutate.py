@@ -1,4 +1,4 @@
-"""Mutation testing of the integration's error mapping, back-off and repair logic.
+"""Mutation testing of the integration's ordering, availability, errors and back-off.
 
 Changes one AST node at a time in the functions listed in TARGETS, runs the
 tests that cover the function against each such mutant in a throw-away copy of
@@ -41,10 +41,96 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS: dict[str, list[str]] = {
+    # The order of what is learnt, availability and the checks asked for.
+    "custom_components/mycirrus/model.py": [
+        "InstrumentRecord.shown",
+        "InstrumentRecord.known_offline",
+        "check_running",
+        "check_result",
+        "ended",
+        "is_current",
+        "stale_at",
+        "is_due",
+        "polled",
+        "failed",
+        "pushed",
+        "requested",
+        "settled",
+        "linked",
+        "_merged",
+    ],
+    "custom_components/mycirrus/results.py": ["result_state", "action_refused"],
+    # The one error mapping.
+    "custom_components/mycirrus/errors.py": [
+        "meaning",
+        "flow_error",
+        "action_error",
+        "action_failure",
+        "round_error",
+    ],
+    # The hub: polling, the store, push, checks, presses, pauses, stored data.
+    "custom_components/mycirrus/hub/status.py": [
+        "MyCirrusCoordinator._async_update_data",
+        "MyCirrusCoordinator._due",
+        "MyCirrusCoordinator._all_forbidden",
+        "MyCirrusCoordinator._async_ask",
+        "MyCirrusCoordinator._failed",
+        "MyCirrusCoordinator.async_schedule_fetch",
+        "MyCirrusCoordinator._async_fetch",
+    ],
+    "custom_components/mycirrus/hub/store.py": [
+        "InstrumentStore.current",
+        "InstrumentStore.is_followed",
+        "InstrumentStore.async_pushed",
+        "InstrumentStore.async_auth_failed",
+        "InstrumentStore._apply_outcome",
+        "InstrumentStore._replace",
+        "InstrumentStore._arm",
+        "InstrumentStore._expire",
+        "_async_issues",
+    ],
+    "custom_components/mycirrus/hub/hub.py": [
+        "MyCirrusHub.async_auth_failed",
+        "MyCirrusHub.async_entry_updated",
+        "MyCirrusHub.reachable",
+        "MyCirrusHub.live_available",
+    ],
+    "custom_components/mycirrus/hub/actions.py": ["ActionSender.async_press"],
+    "custom_components/mycirrus/hub/checks.py": ["CheckFollower._async_follow"],
+    "custom_components/mycirrus/hub/push.py": [
+        "MyCirrusPush.backoff",
+        "MyCirrusPush.async_sync",
+        "MyCirrusPush.async_halt",
+        "MyCirrusPush.live_available",
+        "MyCirrusPush.async_live_issue",
+    ],
+    "custom_components/mycirrus/hub/link.py": [
+        "error_subject",
+        "LiveLink._async_start_live_data",
+        "LiveLink._async_live_refused",
+    ],
+    "custom_components/mycirrus/hub/details.py": [
+        "InstrumentDetails.async_refresh_when_due",
+        "InstrumentDetails._async_fetch_unlisted",
+    ],
+    "custom_components/mycirrus/hub/ratelimit.py": [
+        "_Limiters.async_load",
+        "async_get_limiter",
+        "async_forget_limiter",
+        "_remaining",
+    ],
+    "custom_components/mycirrus/hub/data.py": [
+        "NoiseDataCoordinator._start",
+        "NoiseDataCoordinator.noise_serials",
+    ],
+    "custom_components/mycirrus/hub/events.py": ["EventMemory.new"],
+    "custom_components/mycirrus/hub/backfill.py": ["Backfill.async_plan"],
+    "custom_components/mycirrus/hub/statistics.py": [
+        "StatisticsImporter.async_import",
+        "hour_rows",
+    ],
     "custom_components/mycirrus/api/client.py": [
         "MyCirrusClient._error",
-        "MyCirrusClient._request",
-        "MyCirrusClient.live",
         "_parse_retry_after",
         "_error_body",
     ],
@@ -55,42 +141,10 @@ TARGETS: dict[str, list[str]] = {
         "RateLimiter.accepted",
         "RateLimiter.restore",
     ],
-    "custom_components/mycirrus/coordinator.py": [
-        "error_reason",
-        "MyCirrusCoordinator._async_update_data",
-        "MyCirrusCoordinator._async_fetch_statuses",
-        "MyCirrusCoordinator._async_apply",
-        "MyCirrusCoordinator._async_fetch_one",
-        "MyCirrusCoordinator.async_push_status",
-        "MyCirrusCoordinator._round_error",
-        "MyCirrusCoordinator._all_forbidden",
-        "MyCirrusCoordinator._due",
-        "MyCirrusCoordinator.is_followed",
-        "MyCirrusCoordinator.instrument_available",
-        "_keep_results_while_offline",
-    ],
-    "custom_components/mycirrus/checks.py": ["ended"],
-    "custom_components/mycirrus/__init__.py": [
-        "async_remove_config_entry_device",
-        "_async_entry_updated",
-    ],
+    "custom_components/mycirrus/__init__.py": ["async_remove_config_entry_device"],
     "custom_components/mycirrus/issues.py": [
         "async_prune_issues",
         "async_check_results",
-    ],
-    "custom_components/mycirrus/ratelimit.py": [
-        "_Limiters.async_load",
-        "async_get_limiter",
-        "async_forget_limiter",
-        "_remaining",
-    ],
-    "custom_components/mycirrus/live.py": [
-        "MyCirrusLive.backoff",
-    ],
-    "custom_components/mycirrus/live_link.py": ["LiveLink._async_handle_error"],
-    "custom_components/mycirrus/details.py": [
-        "InstrumentDetails.async_refresh_when_due",
-        "InstrumentDetails._async_fetch_unlisted",
     ],
 }
 
