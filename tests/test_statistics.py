@@ -9,20 +9,25 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    RecorderInstanceGenerator,
+)
 
 from custom_components.mycirrus.api import MyCirrusClient
-from custom_components.mycirrus.const import CONF_BACKFILL_DAYS
+from custom_components.mycirrus.const import CONF_BACKFILL_DAYS, DOMAIN
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
     get_metadata,
     statistics_during_period,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from simulator import ALL_SCOPES, SimInstrument, Simulator
 
 from .conftest import API_KEY, CALIBRATING, NOW, ONLINE, SetUp
@@ -201,17 +206,72 @@ async def test_the_backfill_reaches_as_far_as_the_options_say(
     assert rows[LAEQ][0]["start"] == (NOW - timedelta(days=3)).timestamp()
 
 
+def kept(hass: HomeAssistant) -> list[ir.IssueEntry]:
+    return [
+        issue
+        for issue in ir.async_get(hass).issues.values()
+        if issue.domain == DOMAIN and issue.translation_key == "statistics_kept"
+    ]
+
+
 async def test_statistics_stay_when_an_instrument_goes(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    hass_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    subentry = entry.subentries[entry.runtime_data.records[ONLINE].subentry_id]
+    hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await async_settle(hass)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=1), NOW)
+    assert len(rows[LAEQ]) == 24
+    # A repair offers to delete them; followed again, the offer goes.
+    (issue,) = kept(hass)
+    assert issue.translation_placeholders == {"name": "Site gate", "serial": ONLINE}
+    assert issue.is_fixable
+    hass.config_entries.async_add_subentry(entry, subentry)
+    await async_settle(hass)
+    assert kept(hass) == []
+    hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await async_settle(hass)
+    # Accepted: they go, the other instrument's stay.
+    assert await async_setup_component(hass, "repairs", {})
+    # A token of this (frozen) moment: one made before it would not be valid yet.
+    refresh = await hass.auth.async_create_refresh_token(
+        hass_admin_user, "https://example.com/app"
+    )
+    http = await hass_client(hass.auth.async_create_access_token(refresh))
+    response = await http.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": kept(hass)[0].issue_id},
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "confirm"
+    response = await http.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert (await response.json())["type"] == "create_entry"
+    rows = await hourly(hass, [LAEQ, QUARTER_LAEQ], NOW - timedelta(days=1), NOW)
+    assert LAEQ not in rows
+    assert len(rows[QUARTER_LAEQ]) == 24
+    assert kept(hass) == []
+
+
+async def test_deleting_the_entry_keeps_every_instruments_statistics(
     hass: HomeAssistant,
     recorder_mock: Recorder,
     set_up: SetUp,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await set_up_at_now(set_up, freezer)
-    hass.config_entries.async_remove_subentry(
-        entry, entry.runtime_data.records[ONLINE].subentry_id
-    )
+    await hass.config_entries.async_remove(entry.entry_id)
     await async_settle(hass)
+    assert sorted(issue.data["kept_serial"] for issue in kept(hass)) == [
+        ONLINE,
+        CALIBRATING,
+    ]
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=1), NOW)
     assert len(rows[LAEQ]) == 24
 

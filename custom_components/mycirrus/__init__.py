@@ -13,7 +13,13 @@ from homeassistant.util.ssl import get_default_context
 
 from .api import DEFAULT_BASE_URL, MyCirrusClient
 from .const import CONF_API_URL, DOMAIN, MAX_LIVE_CONNECTIONS
-from .hub import EventMemory, MyCirrusHub, async_forget_limiter, async_get_limiter
+from .hub import (
+    EventMemory,
+    MyCirrusHub,
+    async_forget_limiter,
+    async_get_limiter,
+    async_offer_to_clear,
+)
 from .issues import async_prune_issues
 from .model import NOT_FOUND, followed_subentries
 from .runtime import MyCirrusConfigEntry, loaded_hub
@@ -97,11 +103,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
     """Forget a deleted entry: its repair issues, saved pause and fired events.
 
-    Its long-term statistics stay (Developer tools, Statistics, removes them).
+    Its instruments' long-term statistics stay: a repair issue per instrument
+    offers to delete them.
     """
     async_prune_issues(hass, entry.entry_id, None)
     await async_forget_limiter(hass, entry.entry_id)
     await EventMemory(hass, entry.entry_id).async_remove()
+    for serial, subentry_id in followed_subentries(entry).items():
+        async_offer_to_clear(hass, serial, entry.subentries[subentry_id].title)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:

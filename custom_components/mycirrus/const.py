@@ -102,5 +102,6 @@ ISSUE_CALIBRATION_FAILED: Final = "calibration_failed"
 ISSUE_SIC_FAILED: Final = "sic_failed"
 ISSUE_MISSING_SCOPE: Final = "missing_scope"
 ISSUE_UNKNOWN_ANSWER: Final = "unknown_answer"
+ISSUE_STATISTICS_KEPT: Final = "statistics_kept"
 
 EVENT_NOISE: Final = "noise_event"

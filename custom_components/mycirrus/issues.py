@@ -13,6 +13,7 @@ from .const import (
     ISSUE_INSTRUMENT_GONE,
     ISSUE_MISSING_SCOPE,
     ISSUE_SIC_FAILED,
+    ISSUE_STATISTICS_KEPT,
     ISSUE_UNKNOWN_ANSWER,
 )
 from .model import InstrumentRecord
@@ -111,6 +112,32 @@ def async_clear_answer_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     ir.async_delete_issue(
         hass, DOMAIN, issue_id(ISSUE_UNKNOWN_ANSWER, entry.entry_id, "measurements")
     )
+
+
+@callback
+def async_raise_statistics_issue(hass: HomeAssistant, serial: str, name: str) -> None:
+    """Offer to delete the statistics an instrument no longer followed left.
+
+    Not an issue of the entry: it stays when the entry is deleted, as the
+    statistics do.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_STATISTICS_KEPT}_{serial}",
+        data={"kept_serial": serial},
+        is_fixable=True,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_STATISTICS_KEPT,
+        translation_placeholders={"name": name, "serial": serial},
+    )
+
+
+@callback
+def async_clear_statistics_issue(hass: HomeAssistant, serial: str) -> None:
+    """Withdraw the offer: the instrument is followed again, its history goes on."""
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_STATISTICS_KEPT}_{serial}")
 
 
 @callback

@@ -1,14 +1,19 @@
-"""Repair flows: stop following an instrument that MyCirrus no longer knows."""
+"""Repair flows: stop following an instrument MyCirrus no longer knows, clear history.
+
+The second deletes the statistics of an instrument no longer followed.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.components.recorder import get_instance
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult, vol
-from .const import ISSUE_INSTRUMENT_GONE
+from .const import ISSUE_INSTRUMENT_GONE, ISSUE_STATISTICS_KEPT
+from .hub.statistics import statistic_ids
 
 
 class RemoveInstrumentRepairFlow(RepairsFlow):
@@ -42,12 +47,41 @@ class RemoveInstrumentRepairFlow(RepairsFlow):
         )
 
 
+class ClearStatisticsRepairFlow(RepairsFlow):
+    """Confirm, then delete the statistics an instrument no longer followed left."""
+
+    def __init__(self, serial: str) -> None:
+        """Remember whose statistics the issue is about."""
+        self._serial = serial
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Start at the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Delete the statistics once the user confirms."""
+        if user_input is not None:
+            get_instance(self.hass).async_clear_statistics(statistic_ids(self._serial))
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"serial": self._serial},
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
     """Return the fix flow of a MyCirrus repair issue."""
-    if data is None or not issue_id.startswith(ISSUE_INSTRUMENT_GONE):
-        raise ValueError(f"No fix flow for issue {issue_id}")
-    return RemoveInstrumentRepairFlow(
-        str(data["entry_id"]), str(data["subentry_id"]), str(data["serial"])
-    )
+    if data is not None and issue_id.startswith(ISSUE_INSTRUMENT_GONE):
+        return RemoveInstrumentRepairFlow(
+            str(data["entry_id"]), str(data["subentry_id"]), str(data["serial"])
+        )
+    if data is not None and issue_id.startswith(ISSUE_STATISTICS_KEPT):
+        return ClearStatisticsRepairFlow(str(data["kept_serial"]))
+    raise ValueError(f"No fix flow for issue {issue_id}")

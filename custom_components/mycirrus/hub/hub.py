@@ -24,6 +24,7 @@ from .noise import StoredData
 from .options import EntryOptions
 from .push import MyCirrusPush
 from .signals import entities_signal
+from .statistics import async_keep
 from .status import MyCirrusCoordinator
 from .store import InstrumentStore, StoreHooks
 
@@ -188,9 +189,10 @@ class MyCirrusHub:
         followed = followed_subentries(entry)
         for serial, subentry_id in self.followed.items():
             if followed.get(serial) != subentry_id:
+                name = self.records[serial].name
                 self.store.async_remove(serial)
                 self.push.async_remove(serial)
-                self.noise.async_removed(serial)
+                self.noise.async_removed(serial, name)
         for serial, subentry_id in followed.items():
             if self.followed.get(serial) != subentry_id:
                 self._async_add(serial)
@@ -205,6 +207,7 @@ class MyCirrusHub:
     def _async_add(self, serial: str) -> None:
         """Follow an instrument just added: its device, entities and status."""
         self.store.async_add(new_record(self.entry, serial))
+        async_keep(self.hass, serial)
         self.coordinator.async_schedule_fetch(serial)
         self.entry.async_create_background_task(
             self.hass,

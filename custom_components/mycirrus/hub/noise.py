@@ -16,6 +16,7 @@ from .backfill import Backfill
 from .data import NoiseDataCoordinator, NoiseState
 from .options import EntryOptions
 from .signals import event_signal
+from .statistics import async_offer_to_clear
 from .store import InstrumentStore
 
 
@@ -100,9 +101,13 @@ class StoredData:
         )
 
     @callback
-    def async_removed(self, serial: str) -> None:
-        """Forget an instrument no longer followed; its statistics stay."""
+    def async_removed(self, serial: str, name: str) -> None:
+        """Forget an instrument no longer followed; its statistics stay.
+
+        A repair issue offers to delete them.
+        """
         self.coordinator.forget([serial])
+        async_offer_to_clear(self.hass, serial, name)
 
     @callback
     def async_options_changed(self, old: EntryOptions, new: EntryOptions) -> None:

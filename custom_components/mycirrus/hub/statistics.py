@@ -28,10 +28,11 @@ from homeassistant.const import UnitOfSoundPressure
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from ..acoustics import HourRow, hourly_rows, stored_kind
+from ..acoustics import STORED_VALUES, HourRow, hourly_rows, stored_kind
 from ..api import Measurement
 from ..compat import external_statistic_metadata
 from ..const import DOMAIN
+from ..issues import async_clear_statistics_issue, async_raise_statistics_issue
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -50,6 +51,30 @@ def statistic_id(serial: str, value: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "_", serial.lower()).strip("_")
     return f"{DOMAIN}:{slug}_{value.lower()}"
+
+
+@callback
+def async_offer_to_clear(hass: HomeAssistant, serial: str, name: str) -> None:
+    """Offer, in a repair issue, to delete an instrument's statistics.
+
+    For an instrument no longer followed: they stay unless the user says so.
+    """
+    if "recorder" in hass.config.components:
+        async_raise_statistics_issue(hass, serial, name)
+
+
+@callback
+def async_keep(hass: HomeAssistant, serial: str) -> None:
+    """Withdraw the offer: the instrument is followed again."""
+    async_clear_statistics_issue(hass, serial)
+
+
+def statistic_ids(serial: str) -> list[str]:
+    """Return the ids of every statistic an instrument may have.
+
+    Every value's, whichever the options kept over time.
+    """
+    return [statistic_id(serial, value) for value in STORED_VALUES]
 
 
 def periods_by_value(
