@@ -290,3 +290,53 @@ async def test_a_key_without_the_noise_scope_imports_nothing(
     assert await hourly(hass, [LAEQ], NOW - timedelta(days=8), NOW) == {}
     assert simulator.requests["measurements"] == 1  # asked once per set-up
     assert hass.states.get("sensor.site_gate_laeq_period") is None
+
+
+@pytest.mark.parametrize(
+    ("fault", "extra", "wait"),
+    [
+        ("rate_limit", {"retry_after": "120"}, 121),
+        ("server_error", {}, 300),
+        ("not_json", {}, 300),
+    ],
+)
+async def test_the_backfill_waits_out_a_failure(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    fault: str,
+    extra: dict[str, Any],
+    wait: float,
+) -> None:
+    # The first request (the last two days) is answered; the backfill's fails.
+    simulator.add_fault("slow", endpoint="measurements", count=1)
+    simulator.add_fault(fault, endpoint="measurements", count=1, **extra)  # type: ignore[arg-type]
+    entry = await set_up_at_now(set_up, freezer)
+    assert entry.runtime_data.noise.backfill.requests == 1
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 50  # the last two days only, so far
+    await async_advance(hass, freezer, wait)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+    assert entry.runtime_data.noise.backfill.requests == 2
+
+
+async def test_the_backfill_stops_for_a_refused_key(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.add_fault("slow", endpoint="measurements", count=1)
+    simulator.add_fault(
+        "raw", endpoint="measurements", status=401, body={"error": "TokenExpired"}
+    )
+    entry = await set_up_at_now(set_up, freezer)
+    assert entry.runtime_data.store.auth_failed
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    await async_advance(hass, freezer, 300)
+    assert entry.runtime_data.noise.backfill.requests == 1

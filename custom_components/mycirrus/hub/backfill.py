@@ -9,7 +9,6 @@ about RECORDS_PER_REQUEST periods, and waits out pauses and outages.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,6 +28,9 @@ from .events import trailing_start
 from .statistics import Rows
 
 _LOGGER = logging.getLogger(__package__)
+
+type Plan = dict[datetime, list[str]]
+"""The instruments whose statistics resume at each hour."""
 
 # Until an instrument's period is known, plan for the shortest.
 ASSUMED_PERIOD = 60.0
@@ -50,8 +52,10 @@ class Backfill:
         self.coordinator = coordinator
         self._on_auth_failed = on_auth_failed
         self.requests = 0
+        # What a failure left to read, when the backfill goes on.
+        self.remaining: Plan = {}
 
-    async def async_plan(self) -> dict[datetime, list[str]]:
+    async def async_plan(self) -> Plan:
         """Return where each instrument's statistics resume, by hour.
 
         Before the refreshes import anything: the last imported hour of each
@@ -78,22 +82,37 @@ class Backfill:
             plan[max(hour_floor(min(starts)), oldest)].append(serial)
         return dict(plan)
 
-    async def async_run(self, plan: dict[datetime, list[str]]) -> None:
+    async def async_run(self, plan: Plan) -> float | None:
         """Read what the plan says the statistics lack, oldest first.
 
-        Up to where the refreshes' hourly re-read begins.
+        Up to where the refreshes' hourly re-read begins. Returns None when
+        done (or when it must stop: a refused key or scope), else the seconds
+        to wait before ``async_run(self.remaining)`` goes on: a pause asked
+        for, or an outage.
         """
+        self.remaining = {}
         if not self.coordinator.granted(SCOPE_NOISE):
-            return  # the key lacks data.noise:read, or MyCirrus never answered
+            return None  # the key lacks data.noise:read, or MyCirrus never answered
         until = trailing_start(dt_util.utcnow(), TRAILING_WINDOW)
-        for start, serials in sorted(plan.items()):
-            if start < until and not await self._async_fill(serials, start, until):
-                return
+        groups = sorted((s, g) for s, g in plan.items() if s < until)
+        for index, (start, serials) in enumerate(groups):
+            stopped = await self._async_fill(serials, start, until)
+            if stopped is None:
+                continue
+            reached, wait = stopped
+            if wait is not None:
+                self.remaining = {reached: serials, **dict(groups[index + 1 :])}
+            return wait
+        return None
 
     async def _async_fill(
         self, serials: list[str], start: datetime, until: datetime
-    ) -> bool:
-        """Read ``serials`` from ``start`` to ``until``; False when it must stop."""
+    ) -> tuple[datetime, float | None] | None:
+        """Read ``serials`` from ``start`` to ``until``.
+
+        None when done; else where it stopped, and the seconds to wait before
+        going on from there (None: it must not go on).
+        """
         coordinator = self.coordinator
         keeper = coordinator.periods
         rows: Rows = {}
@@ -111,22 +130,25 @@ class Backfill:
                     ),
                 )
             except MyCirrusRateLimitError:
-                await asyncio.sleep(coordinator.client.limiter.remaining() + 1)
-                continue
+                wait: float | None = coordinator.client.limiter.remaining() + 1
             except MyCirrusAuthenticationError:
                 self._on_auth_failed(None)
-                return False
+                wait = None
             except MyCirrusError as err:
                 _LOGGER.debug("Backfill of %s paused: %s", serials, err)
-                await asyncio.sleep(options.data_interval.total_seconds())
+                wait = options.data_interval.total_seconds()
+            else:
+                if measurements is None:  # the key lacks data.noise:read
+                    return start, None
+                await keeper.async_take(measurements, start, end, options, rows=rows)
+                if sum(map(len, rows.values())) >= ROWS_PER_IMPORT or end >= until:
+                    await self._async_import(rows)
+                start = end
                 continue
-            if measurements is None:  # the key lacks data.noise:read
-                return False
-            await keeper.async_take(measurements, start, end, options, rows=rows)
-            if sum(map(len, rows.values())) >= ROWS_PER_IMPORT or end >= until:
-                await self._async_import(rows)
-            start = end
-        return True
+            # What was read so far is kept; the rest waits.
+            await self._async_import(rows)
+            return start, wait
+        return None
 
     async def _async_import(self, rows: Rows) -> None:
         """Import the rows gathered, and wait until the recorder has them.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
 
 from ..api import MyCirrusClient, NoiseEvent
 from ..const import DOMAIN
@@ -49,6 +51,7 @@ class StoredData:
         )
         self.backfill = Backfill(self.coordinator, on_auth_failed=on_auth_failed)
         self._filling = asyncio.Lock()
+        self._retry: CALLBACK_TYPE | None = None
 
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
@@ -88,7 +91,33 @@ class StoredData:
         async with self._filling:
             plan = await self.backfill.async_plan()
             await self.coordinator.async_refresh()
-            await self.backfill.async_run(plan)
+            self._async_go_on_after(await self.backfill.async_run(plan))
+
+    @callback
+    def _async_go_on_after(self, wait: float | None) -> None:
+        """Go on with the backfill after a pause or an outage, from where it was.
+
+        A timer, not a sleeping task: nothing waits on the backfill meanwhile.
+        """
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
+        if wait is None:
+            return
+
+        @callback
+        def go_on(_now: datetime) -> None:
+            self._retry = None
+            self.entry.async_create_background_task(
+                self.hass, self._async_go_on(), f"{DOMAIN} backfill"
+            )
+
+        self._retry = async_call_later(self.hass, wait, go_on)
+
+    async def _async_go_on(self) -> None:
+        async with self._filling:
+            remaining = self.backfill.remaining
+            self._async_go_on_after(await self.backfill.async_run(remaining))
 
     @callback
     def async_refill(self, why: str) -> None:
@@ -122,6 +151,7 @@ class StoredData:
 
     async def async_stop(self) -> None:
         """Keep what fired for the next set-up (a reload reads it at once)."""
+        self._async_go_on_after(None)
         await self.coordinator.events.async_flush()
 
     @callback
