@@ -69,6 +69,7 @@ def test_an_older_answer_changes_nothing() -> None:
     assert model.polled(newer, status(), 5, 101.0) is newer
     assert model.failed(newer, "cannot_connect", 5, 101.0) is newer
     assert model.polled(newer, status(), 8, 101.0) is newer  # the same answer
+    assert model.failed(newer, "cannot_connect", 8, 101.0) is newer
 
 
 def test_a_newer_answer_replaces_every_field() -> None:
@@ -114,6 +115,11 @@ def test_an_offline_answer_keeps_the_last_results() -> None:
     online = model.polled(after, status(last_sic=None), 7, 3.0)
     assert online.status is not None
     assert online.status.last_sic is None
+    # An offline answer that has results brings them.
+    brought = model.polled(after, status(online=False, last_calibration=FAILED), 8, 4.0)
+    assert brought.status is not None
+    assert brought.status.last_calibration == FAILED
+    assert brought.status.last_sic == SIC
     # Nothing known before: nothing to keep.
     first = model.polled(record(), offline, 1, 1.0)
     assert first.status == offline
@@ -211,7 +217,7 @@ def test_ended_checks() -> None:
 
 
 def test_current_for_two_and_a_half_intervals_after_an_answer() -> None:
-    assert not model.is_current(record(), 0.0)
+    assert model.is_current(record(), 0.0) is False
     answered = model.polled(record(), status(), 1, 100.0)
     assert model.stale_at(answered) == 100.0 + STALE
     assert model.is_current(answered, 100.0 + STALE - 0.001)
@@ -261,6 +267,7 @@ def test_due_every_round_unless_pushing() -> None:
 
 def test_record_properties() -> None:
     rec = record()
+    assert rec.shown is None
     assert rec.name == "Site gate"
     assert not rec.pushing
     assert not rec.known_offline
