@@ -201,7 +201,7 @@ def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
         return {
             "type": "statistics-graph",
             "title": title,
-            "entities": [{"entity": f"{statistic}_{value}", "name": value}],
+            "entities": [{"entity": f"{statistic}_{value.lower()}", "name": value}],
             "days_to_show": 7,
             "period": "hour",
             "stat_types": [stat],
@@ -212,8 +212,8 @@ def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
         "title": "Stored data",
         "path": "stored-data",
         "cards": [
-            week("LAeq, hourly (energetic mean)", "laeq", "mean"),
-            week("LAFMax, hourly (maximum)", "lafmax", "max"),
+            week("LAeq, hourly (energetic mean)", "LAeq", "mean"),
+            week("LAFMax, hourly (maximum)", "LAFMax", "max"),
             {
                 "type": "entities",
                 "title": "Yesterday",

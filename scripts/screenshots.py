@@ -2,7 +2,7 @@
 
 Logs in as the demo user, opens Home Assistant in headless Chromium (driven
 over the DevTools protocol, so nothing beyond aiohttp is needed) and saves a
-device page and the demo dashboard as PNG files in docs/images/. Let
+device page and the demo dashboard's two views as PNG files in docs/images/. Let
 scripts/develop run for a few minutes first, so that the history graph has
 something to show.
 
@@ -172,6 +172,8 @@ async def main() -> None:
                 await page.screenshot(OUT / "device.png")
                 await page.open(f"{args.ha}/{DASHBOARD}/site", args.settle)
                 await page.screenshot(OUT / "dashboard.png")
+                await page.open(f"{args.ha}/{DASHBOARD}/stored-data", args.settle)
+                await page.screenshot(OUT / "stored-data.png")
 
 
 if __name__ == "__main__":
