@@ -41,6 +41,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS: dict[str, list[str]] = {
+    # Acoustics: averaging, hourly rows, rating periods and levels.
+    "custom_components/mycirrus/acoustics.py": [
+        "stored_kind",
+        "energetic_mean",
+        "_energetic",
+        "_arithmetic_mean",
+        "_measured",
+        "hourly_rows",
+        "RatingHours.__post_init__",
+        "rating_windows",
+        "rating_levels",
+        "_lden",
+        "conditions_poor",
+    ],
+    "custom_components/mycirrus/hub/periods.py": [
+        "PeriodKeeper.end_of",
+        "PeriodKeeper.per_hour",
+    ],
     # The order of what is learnt, availability and the checks asked for.
     "custom_components/mycirrus/model.py": [
         "InstrumentRecord.shown",

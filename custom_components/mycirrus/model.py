@@ -335,13 +335,13 @@ def _merged(
     stamps = dict(record.stamps)
     changes: dict[str, Any] = {}
     for name, value in values.items():
-        if stamp > stamps.get(name, 0):
+        if stamp > stamps.get(name, 0):  # pragma: no mutate (stamps are unique)
             stamps[name] = stamp
             changes[name] = value
     pending = {
         action: waiting
         for action, waiting in record.pending.items()
-        if stamp <= waiting.stamp
+        if stamp <= waiting.stamp  # pragma: no mutate (stamps are unique)
         or not (
             values.get(_FLAG_OF[action]) is True
             or values.get(_RESULT_OF[action], waiting.before) != waiting.before
