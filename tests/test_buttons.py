@@ -112,6 +112,28 @@ async def test_run_sic_over_rest_shows_at_once_and_follows_it(
     assert simulator.status_requests[ONLINE] == polled + 6
 
 
+@pytest.mark.usefixtures("polling_only")
+async def test_an_answer_that_only_informs_is_no_refusal(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 200 answer's ``description`` informs; only ``error`` refuses."""
+    await set_up()
+    simulator.add_fault(
+        "raw",
+        endpoint="action",
+        body={"action": "SIC", "status": "InProgress", "description": "Queued"},
+        count=1,
+    )
+    await press(hass, RUN_SIC)
+    assert hass.states.get(SIC_RUNNING).state == "on"
+    polled = simulator.status_requests[ONLINE]
+    await async_advance(hass, freezer, 10)
+    assert simulator.status_requests[ONLINE] == polled + 1  # followed
+
+
 async def test_identify_and_sic_over_the_websocket(
     hass: HomeAssistant,
     set_up: SetUp,

@@ -207,7 +207,8 @@ class ActionResult:
         return cls(
             action=as_str(fields.get("action")),
             status=as_str(fields.get("status")),
-            error=as_str(fields.get("error", "description")),
+            # Only ``error`` refuses: a ``description`` may merely inform.
+            error=as_str(fields.get("error")),
         )
 
 
