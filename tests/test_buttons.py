@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -9,6 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mycirrus.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -132,6 +134,27 @@ async def test_an_answer_that_only_informs_is_no_refusal(
     polled = simulator.status_requests[ONLINE]
     await async_advance(hass, freezer, 10)
     assert simulator.status_requests[ONLINE] == polled + 1  # followed
+
+
+@pytest.mark.usefixtures("polling_only")
+async def test_a_press_answered_after_unload_starts_nothing(
+    hass: HomeAssistant, set_up: SetUp, simulator: Simulator
+) -> None:
+    entry = await set_up()
+    release = simulator.hold(serial=ONLINE, endpoint="action")
+    pressed = hass.async_create_task(press(hass, RUN_SIC))
+    await until(lambda: simulator.requests["action"] == 1, "the press")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    release.set()  # MyCirrus accepts the SIC after all
+    await pressed
+    await async_settle(hass)
+    # No follower of the SIC outlives the entry (it would ask for 15 minutes).
+    assert not [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith(f"{DOMAIN} check") and not task.done()
+    ]
 
 
 async def test_identify_and_sic_over_the_websocket(

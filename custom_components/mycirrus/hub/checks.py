@@ -50,6 +50,8 @@ class CheckFollower:
         self._fetch = fetch
         self._settle = settle
         self._tasks: dict[tuple[str, Action], asyncio.Task[None]] = {}
+        # The entry stopped: nothing is followed any more, nor starts.
+        self._closed = False
 
     @callback
     def async_accepted(self, record: InstrumentRecord, action: Action) -> None:
@@ -78,6 +80,8 @@ class CheckFollower:
         limit: timedelta,
         stamp: int | None,
     ) -> None:
+        if self._closed:
+            return  # a press answered after the entry stopped
         key = (serial, action)
         if (task := self._tasks.pop(key, None)) is not None:
             task.cancel()
@@ -128,11 +132,16 @@ class CheckFollower:
         finally:
             if self._tasks.get((serial, action)) is asyncio.current_task():
                 del self._tasks[(serial, action)]
-            if stamp is not None:
+            if stamp is not None and not self._closed:
                 self._settle(serial, action, stamp)
 
-    def cancel(self) -> None:
-        """Stop following, when the entry unloads."""
+    def close(self) -> None:
+        """Stop following for good, when the entry stops: nothing starts after."""
+        self._closed = True
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
+
+    def cancel(self) -> None:
+        """Stop following for good: what hub.py calls until it calls ``close``."""
+        self.close()
