@@ -176,6 +176,40 @@ async def test_options_apply_without_a_reload(
     assert dict(simulator.ws_connects) == connects
 
 
+async def test_unchosen_levels_are_searched_for_only_when_the_choice_changes(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every round tells the platforms to look again; the registry is not read."""
+    entry = await set_up_three(set_up)
+    searches: list[str] = []
+    search = er.async_entries_for_config_entry
+
+    def counting(registry: er.EntityRegistry, entry_id: str) -> list[er.RegistryEntry]:
+        if entry_id == entry.entry_id:
+            searches.append(entry_id)
+        return search(registry, entry_id)
+
+    monkeypatch.setattr(er, "async_entries_for_config_entry", counting)
+    for _ in range(3):
+        await async_advance(hass, freezer)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_LIVE_INTERVAL: 30}
+    )
+    await async_settle(hass)
+    assert not searches
+    assert f"{ONLINE}_laf" in unique_ids(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_LIVE_VALUES: ["LAeq"]}
+    )
+    await async_settle(hass)
+    assert len(searches) == 1
+    assert f"{ONLINE}_laf" not in unique_ids(hass)
+    assert f"{ONLINE}_laeq" in unique_ids(hass)
+
+
 async def test_the_live_scope_notice_goes_with_the_live_levels(
     hass: HomeAssistant, set_up: SetUp, simulator: Simulator
 ) -> None:

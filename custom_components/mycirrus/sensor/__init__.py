@@ -120,6 +120,8 @@ async def async_setup_entry(
 
     tick: CALLBACK_TYPE | None = None
     interval: timedelta | None = None
+    # The live and stored values the registry was last cleared for.
+    levels: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @callback
     def write_live_levels(_now: datetime) -> None:
@@ -127,9 +129,16 @@ async def async_setup_entry(
 
     @callback
     def options_changed() -> None:
-        """Follow the chosen live levels and their write interval."""
-        nonlocal tick, interval
-        remove_unchosen_levels()
+        """Follow the chosen levels and the live levels' write interval.
+
+        The hub says to look again every round: the registry is searched only
+        when the chosen levels changed (or at set-up).
+        """
+        nonlocal tick, interval, levels
+        chosen = (hub.options.live_types, hub.options.stored_values)
+        if chosen != levels:
+            levels = chosen
+            remove_unchosen_levels()
         if hub.options.live_interval == interval:
             return
         if tick is not None:
