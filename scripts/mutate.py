@@ -98,7 +98,6 @@ TARGETS: dict[str, list[str]] = {
     ],
     "custom_components/mycirrus/hub/store.py": [
         "InstrumentStore.current",
-        "InstrumentStore.is_followed",
         "InstrumentStore.async_pushed",
         "InstrumentStore.async_auth_failed",
         "InstrumentStore._apply_outcome",

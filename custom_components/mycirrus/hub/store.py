@@ -86,14 +86,6 @@ class InstrumentStore:
             and model.is_current(record, time.monotonic())
         )
 
-    def is_followed(self, record: InstrumentRecord) -> bool:
-        """Return whether the entry still follows the record's instrument.
-
-        A request can outlive its instrument (removed while it was asked) or
-        the entry (unloaded): its answer must raise no issue.
-        """
-        return not self.closed and self._records.get(record.serial) is record
-
     # -- what was learnt ----------------------------------------------------
 
     @callback
