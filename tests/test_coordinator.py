@@ -310,6 +310,23 @@ async def test_an_answered_round_starts_the_backoff_over(
     assert await minutes_with_requests(hass, freezer, simulator, 4) == [1, 3, 4]
 
 
+async def test_polling_resumes_every_minute_after_a_pause_into_an_outage(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The pause's interval ends with the pause, whatever the next round meets."""
+    entry = await set_up()
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="300", count=1)
+    simulator.add_fault("server_error", endpoint="status")
+    # Refused at minute 1; the pause ends at minute 6, into an outage.
+    assert await minutes_with_requests(hass, freezer, simulator, 9) == [1, 6, 7, 8, 9]
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.outage
+    assert coordinator.update_interval == timedelta(seconds=60)
+
+
 async def test_a_refused_key_ends_the_round(
     hass: HomeAssistant,
     set_up: SetUp,

@@ -91,6 +91,9 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
 
         During the key's rate-limit pause the client sends nothing and raises.
         """
+        # A 429 stretched the interval to its pause (before Home Assistant
+        # 2025.12); the pause is over now, whatever this round meets.
+        self.update_interval = UPDATE_INTERVAL  # pragma: no mutate (per release)
         try:
             await self.details.async_refresh_when_due()
             asked = await self._async_ask(self._due())
@@ -116,7 +119,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
         if outcomes:  # MyCirrus answered a round without a 429
             self.client.limiter.accepted()
         self.last_success = dt_util.utcnow()
-        self.update_interval = UPDATE_INTERVAL
 
     def _due(self) -> list[str]:
         now = time.monotonic()
