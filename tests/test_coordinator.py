@@ -56,6 +56,10 @@ async def refresh_now(hass: HomeAssistant, entity_id: str) -> None:
     await async_settle(hass)
 
 
+def site_gate_states(hass: HomeAssistant) -> set[str]:
+    return {hass.states.get(entity_id).state for entity_id in SITE_GATE}
+
+
 @pytest.mark.parametrize(
     ("fault", "reason", "error"),
     [
@@ -78,15 +82,23 @@ async def test_one_instrument_fails_the_others_update(
     reason: str,
     error: str,
 ) -> None:
-    entry = await set_up()
+    """Gone or not ours ends the status at once; any other failure after 150 s."""
+    entry = await set_up()  # answered at 0 s
     simulator.add_fault(fault, serial=ONLINE, endpoint="status")  # type: ignore[arg-type]
     simulator.instruments[OFFLINE].online = True
-    await async_advance(hass, freezer)
-    for entity_id in SITE_GATE:
-        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
-    assert hass.states.get("binary_sensor.roof_online").state == "on"
-    assert entry.runtime_data.records[ONLINE].error == error
-    await async_advance(hass, freezer)
+    gone = error in ("forbidden", "not_found")
+    for _ in range(2):  # 60 s, 120 s
+        await async_advance(hass, freezer)
+        assert hass.states.get("binary_sensor.roof_online").state == "on"
+        assert entry.runtime_data.records[ONLINE].error == error
+        if gone:
+            assert site_gate_states(hass) == {STATE_UNAVAILABLE}
+        else:
+            assert site_gate_states(hass) == {"on", "93.7"}
+            assert not [line for line in info_logs(caplog) if "unavailable" in line]
+    await async_advance(hass, freezer, 40)  # 160 s: the answer of 0 s is stale
+    assert site_gate_states(hass) == {STATE_UNAVAILABLE}
+    await async_advance(hass, freezer, 20)
     # Logged once when it became unavailable, not on every round; no traceback.
     unavailable = [line for line in info_logs(caplog) if "unavailable" in line]
     assert len(unavailable) == 1
@@ -122,12 +134,39 @@ async def test_timeout_on_one_instrument(
     async_fire_time_changed(hass)
     await async_settle(hass)
     release.set()
-    assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
+    # A time-out ends nothing: the answer of 0 s is current until 150 s.
+    assert hass.states.get(SITE_GATE[0]).state == "on"
     assert hass.states.get("binary_sensor.roof_online").state == "off"
     assert entry.runtime_data.records[ONLINE].error == "cannot_connect"
     await async_advance(hass, freezer)
     assert hass.states.get(SITE_GATE[0]).state == "on"
     assert entry.runtime_data.records[ONLINE].error is None
+
+
+async def test_an_answer_is_current_for_150_s_from_when_it_was_asked(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up()
+    hold = simulator.add_fault("hold", serial=ONLINE, endpoint="status", count=1)
+    assert hold.release is not None
+    held = simulator.status_requests[ONLINE] + 1
+    freezer.tick(timedelta(seconds=60))
+    async_fire_time_changed(hass)
+    await until(lambda: simulator.status_requests[ONLINE] == held, "the held request")
+    freezer.tick(timedelta(seconds=8))  # answered at 68 s, asked at 60 s
+    hold.release.set()
+    await async_settle(hass)
+    assert entry.runtime_data.records[ONLINE].error is None
+    simulator.add_fault("server_error", serial=ONLINE, endpoint="status")
+    await async_advance(hass, freezer, 52)  # 120 s
+    await async_advance(hass, freezer, 60)  # 180 s
+    await async_advance(hass, freezer, 25)  # 205 s
+    assert site_gate_states(hass) == {"on", "93.7"}
+    await async_advance(hass, freezer, 10)  # 215 s: past 60 s + 150 s
+    assert site_gate_states(hass) == {STATE_UNAVAILABLE}
 
 
 async def test_outage_of_the_whole_service(
@@ -144,6 +183,9 @@ async def test_outage_of_the_whole_service(
     coordinator = entry.runtime_data.coordinator
     assert not coordinator.last_update_success
     assert coordinator.outage
+    # Answered at 0 s: current until 150 s, whatever failed since.
+    assert hass.states.get("binary_sensor.roof_online").state == "off"
+    await async_advance(hass, freezer)
     assert hass.states.get("binary_sensor.roof_online").state == STATE_UNAVAILABLE
     failures = [
         r
@@ -516,14 +558,20 @@ async def test_unexpected_error_on_one_instrument_is_contained(
 
     with patch.object(MyCirrusClient, "status", status):
         await async_advance(hass, freezer)
+        await async_advance(hass, freezer)
     assert coordinator.last_update_success
     assert entry.runtime_data.records[ONLINE].error == "unknown"
-    assert hass.states.get(SITE_GATE[0]).state == STATE_UNAVAILABLE
+    # The answer of 0 s is still current; the bug is logged at once, once.
+    assert hass.states.get(SITE_GATE[0]).state == "on"
     assert hass.states.get("binary_sensor.stage_left_online").state == "on"
     (line,) = [r for r in caplog.records if r.exc_info]
-    assert line.getMessage().startswith(f"MyCirrus instrument {ONLINE} is unavail")
+    assert line.getMessage() == (
+        f"Unexpected error asking MyCirrus for the status of {ONLINE}"
+    )
+    assert line.levelno == logging.ERROR
     await async_advance(hass, freezer)
     assert hass.states.get(SITE_GATE[0]).state == "on"
+    assert entry.runtime_data.records[ONLINE].error is None
 
 
 async def test_unexpected_error_everywhere_fails_the_round(
@@ -533,9 +581,12 @@ async def test_unexpected_error_everywhere_fails_the_round(
     coordinator = entry.runtime_data.coordinator
     with patch.object(MyCirrusClient, "status", side_effect=RuntimeError("bug")):
         await async_advance(hass, freezer)
-    assert not coordinator.last_update_success
-    assert coordinator.outage
-    assert {r.error for r in entry.runtime_data.records.values()} == {"unknown"}
+        assert not coordinator.last_update_success
+        assert coordinator.outage
+        assert {r.error for r in entry.runtime_data.records.values()} == {"unknown"}
+        assert hass.states.get("binary_sensor.stage_left_online").state == "on"
+        for _ in range(2):
+            await async_advance(hass, freezer)
     assert hass.states.get("binary_sensor.stage_left_online").state == (
         STATE_UNAVAILABLE
     )

@@ -222,9 +222,28 @@ def test_current_for_two_and_a_half_intervals_after_an_answer() -> None:
     assert model.stale_at(answered) == 100.0 + STALE
     assert model.is_current(answered, 100.0 + STALE - 0.001)
     assert not model.is_current(answered, 100.0 + STALE)
-    failed = model.failed(answered, "cannot_connect", 2, 110.0)
+
+
+@pytest.mark.parametrize(
+    "reason", ["cannot_connect", "invalid_response", "rate_limited", "unknown"]
+)
+def test_a_passing_failure_leaves_the_last_answer_current(reason: str) -> None:
+    answered = model.polled(record(), status(), 1, 100.0)
+    failed = model.failed(answered, reason, 2, 160.0)
+    assert failed.error == reason
+    assert model.is_current(failed, 160.0)
+    assert model.stale_at(failed) == 100.0 + STALE  # from when it was asked
+    assert not model.is_current(failed, 100.0 + STALE)
+
+
+@pytest.mark.parametrize("reason", [model.NOT_FOUND, model.FORBIDDEN])
+def test_gone_or_not_ours_ends_the_last_answer_at_once(reason: str) -> None:
+    answered = model.polled(record(), status(), 1, 100.0)
+    failed = model.failed(answered, reason, 2, 110.0)
     assert not model.is_current(failed, 110.0)
     assert model.stale_at(failed) is None
+    # A new answer is current again.
+    assert model.is_current(model.polled(failed, status(), 3, 170.0), 170.0)
 
 
 def test_pushing_is_current_whatever_the_time() -> None:
@@ -250,9 +269,12 @@ def test_a_pushed_status_was_current_until_its_link_ended() -> None:
     idle = model.linked(dropped, LinkState.IDLE, 950.0)
     assert idle.current_at == 900.0
     assert model.linked(idle, LinkState.IDLE, 999.0) is idle
-    # Nor one over a failed status.
+    # A passing failure of a check leaves what the push vouched for...
     failed = model.failed(linked, "cannot_connect", 2, 200.0)
-    assert model.linked(failed, LinkState.WAITING, 900.0).current_at == 100.0
+    assert model.linked(failed, LinkState.WAITING, 900.0).current_at == 900.0
+    # ...one that says the instrument is gone does not.
+    gone = model.failed(linked, model.NOT_FOUND, 2, 200.0)
+    assert model.linked(gone, LinkState.WAITING, 900.0).current_at == 100.0
 
 
 def test_due_every_round_unless_pushing() -> None:

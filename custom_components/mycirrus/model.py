@@ -9,8 +9,8 @@ field of the status, and an older stamp never overwrites a newer one, whichever
 path it comes by.
 
 ``current_at`` is a monotonic time: the last moment the status was known to be
-current (a REST answer, or the end of the live connection that pushed it).
-Availability is judged against it.
+current (when the last REST answer was asked for, or the end of the live
+connection that pushed it). Availability is judged against it.
 """
 
 from __future__ import annotations
@@ -49,8 +49,13 @@ _FLAG_OF: Final = {
 }
 _RESULT_OF: Final = {Action.CALIBRATION: "last_calibration", Action.SIC: "last_sic"}
 
-# The reason a status request failed with a 404 (a translation key).
+# The reasons a status request failed with a 404 and a 403 (translation keys).
 NOT_FOUND: Final = "not_found"
+FORBIDDEN: Final = "forbidden"
+# Failures that say the instrument itself is gone or not the key's: its last
+# status stops being current at once. Any other failure (a time-out, a 5xx, an
+# unreadable answer) leaves the last answer current for STALE_AFTER.
+GONE: Final = frozenset({NOT_FOUND, FORBIDDEN})
 
 EMPTY_STATUS: Final = InstrumentStatus(
     online=None,
@@ -108,8 +113,8 @@ class InstrumentRecord:
     error: str | None = None
     not_found_rounds: int = 0
     current_at: float | None = None
-    # Monotonic time of the last REST outcome: a pushing instrument is checked
-    # over REST only every PUSH_CHECK_INTERVAL.
+    # Monotonic time the last REST outcome was asked for: a pushing instrument
+    # is checked over REST only every PUSH_CHECK_INTERVAL.
     checked_at: float | None = None
     link: LinkState = LinkState.IDLE
     pending: Mapping[Action, Pending] = field(default_factory=dict)
@@ -196,8 +201,9 @@ def ended(
 def is_current(record: InstrumentRecord, now: float) -> bool:
     """Return whether the record's status is current at monotonic time ``now``.
 
-    Pushed over an open websocket, or answered over REST (and not failed
-    since) within STALE_AFTER.
+    Pushed over an open websocket, or answered over REST to a request asked
+    for within STALE_AFTER, unless a request since said the instrument is gone
+    or not the key's. A failure of any other kind ends nothing.
     """
     if record.status is None:
         return False
@@ -208,11 +214,14 @@ def is_current(record: InstrumentRecord, now: float) -> bool:
 
 
 def stale_at(record: InstrumentRecord) -> float | None:
-    """Return when a current status goes stale by time alone; None if it cannot."""
+    """Return when a current status goes stale by time alone; None if it cannot.
+
+    It cannot while pushed, nor once said gone or not the key's (it is stale).
+    """
     if (
         record.status is None
         or record.pushing
-        or record.error is not None
+        or record.error in GONE
         or record.current_at is None
     ):
         return None
@@ -236,12 +245,13 @@ def is_due(record: InstrumentRecord, now: float) -> bool:
 
 
 def polled(
-    record: InstrumentRecord, status: InstrumentStatus, stamp: int, now: float
+    record: InstrumentRecord, status: InstrumentStatus, stamp: int, asked_at: float
 ) -> InstrumentRecord:
     """Apply a status answered over REST, asked for at ``stamp``.
 
-    An offline instrument's answer may leave its calibration and SIC out: the
-    last known ones stay.
+    ``asked_at`` is the monotonic time it was asked for: the answer is current
+    from then. An offline instrument's answer may leave its calibration and SIC
+    out: the last known ones stay.
     """
     if stamp <= record.rest_stamp:
         return record
@@ -255,15 +265,18 @@ def polled(
         rest_stamp=stamp,
         error=None,
         not_found_rounds=0,
-        current_at=now,
-        checked_at=now,
+        current_at=asked_at,
+        checked_at=asked_at,
     )
 
 
 def failed(
-    record: InstrumentRecord, reason: str, stamp: int, now: float
+    record: InstrumentRecord, reason: str, stamp: int, asked_at: float
 ) -> InstrumentRecord:
-    """Apply a failed status request asked for at ``stamp``; ``reason`` names why."""
+    """Apply a failed status request asked for at ``stamp``; ``reason`` names why.
+
+    The last answer stays current unless ``reason`` is one of GONE.
+    """
     if stamp <= record.rest_stamp:
         return record
     return replace(
@@ -271,7 +284,7 @@ def failed(
         error=reason,
         rest_stamp=stamp,
         not_found_rounds=record.not_found_rounds + 1 if reason == NOT_FOUND else 0,
-        checked_at=now,
+        checked_at=asked_at,
     )
 
 
@@ -312,7 +325,7 @@ def linked(record: InstrumentRecord, state: LinkState, now: float) -> Instrument
     if state is record.link:
         return record
     current_at = record.current_at
-    if record.pushing and record.error is None:
+    if record.pushing and record.error not in GONE:
         current_at = now
     return replace(record, link=state, current_at=current_at)
 

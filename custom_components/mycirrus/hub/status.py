@@ -32,12 +32,12 @@ from ..const import (
 )
 from ..errors import outage_error, round_error
 from .details import InstrumentDetails
-from .store import InstrumentStore, Outcome
+from .store import Answer, InstrumentStore, Outcome
 
 _LOGGER = logging.getLogger(__package__)
 
-type Asked = dict[str, tuple[int, Outcome]]
-"""Each instrument's outcome, with the stamp of when it was asked for."""
+type Asked = dict[str, Answer]
+"""Each instrument's outcome, with when it was asked for."""
 
 
 class MyCirrusCoordinator(DataUpdateCoordinator[None]):
@@ -105,7 +105,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
             if self.store.closed:
                 return  # unloaded: nothing reads what this round learnt
             raise self._failed(err) from err
-        outcomes = [outcome for _, outcome in asked.values()]
+        outcomes = [answer.outcome for answer in asked.values()]
         # No instrument answered, and not for reasons of its own (404, 403).
         self.outage = bool(outcomes) and all(
             isinstance(o, Exception)
@@ -130,8 +130,8 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
 
     def _all_forbidden(self, asked: Asked) -> bool:
         return len(asked) == len(self.store.records) > 0 and all(
-            isinstance(outcome, MyCirrusPermissionError)
-            for _, outcome in asked.values()
+            isinstance(answer.outcome, MyCirrusPermissionError)
+            for answer in asked.values()
         )
 
     async def _async_ask(self, serials: list[str]) -> Asked:
@@ -139,19 +139,19 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
         semaphore = asyncio.Semaphore(self.max_in_flight)
         stop: MyCirrusError | None = None
 
-        async def ask(serial: str) -> tuple[int, Outcome] | None:
+        async def ask(serial: str) -> Answer | None:
             nonlocal stop
             async with semaphore:
                 if stop is not None:  # not asked: the round has ended
                     return None
-                stamp = model.next_stamp()
+                stamp, asked_at = model.next_stamp(), time.monotonic()
                 try:
-                    return stamp, await self.client.status(serial)
+                    return Answer(stamp, asked_at, await self.client.status(serial))
                 except (MyCirrusRateLimitError, MyCirrusAuthenticationError) as err:
                     stop = err  # raised for the whole round below
                     return None
                 except Exception as err:  # noqa: BLE001 - one instrument's failure, whatever it is, must not end the others'
-                    return stamp, err
+                    return Answer(stamp, asked_at, err)
 
         self._asking.update(serials)
         try:
@@ -195,7 +195,7 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
         )
 
     async def _async_fetch(self, serial: str) -> None:
-        stamp = model.next_stamp()
+        stamp, asked_at = model.next_stamp(), time.monotonic()
         try:
             outcome: Outcome = await self.client.status(serial)
         except MyCirrusRateLimitError:
@@ -207,6 +207,6 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
             outcome = err
         finally:
             self._asking.discard(serial)
-        self.store.async_outcome(serial, outcome, stamp)
+        self.store.async_outcome(serial, Answer(stamp, asked_at, outcome))
         # A new result may bring entities that did not exist yet.
         self.async_update_listeners()

@@ -5,7 +5,7 @@ learnt; the store applies it through model.py, then tells whom it concerns:
 the instrument's entities (a dispatcher signal), the repair issues, the live
 connections (an instrument came online or went offline) and the check follower
 (a pushed status says a check ended). A status answered over REST goes stale
-after STALE_AFTER: a timer tells the entities when.
+STALE_AFTER after it was asked for: a timer tells the entities when.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import logging
 import time
+from typing import NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -36,6 +37,14 @@ _LOGGER = logging.getLogger(__package__)
 
 type Outcome = InstrumentStatus | Exception
 """One instrument's status, or why asking for it failed."""
+
+
+class Answer(NamedTuple):
+    """One instrument's outcome, with the stamp and monotonic time it was asked at."""
+
+    stamp: int
+    asked_at: float
+    outcome: Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,7 @@ class InstrumentStore:
         self._stale_when: float | None = None
         # Statuses that went stale up to this moment have been told already.
         self._told_until = float("-inf")
+        self._log = FailureLog()
 
     @property
     def records(self) -> Mapping[str, InstrumentRecord]:
@@ -90,22 +100,21 @@ class InstrumentStore:
 
     @callback
     def async_outcomes(
-        self, outcomes: Mapping[str, tuple[int, Outcome]], *, quiet: bool = False
+        self, answers: Mapping[str, Answer], *, quiet: bool = False
     ) -> None:
-        """Apply a polling round's outcomes, each with the stamp it was asked at.
+        """Apply a polling round's outcomes, each with when it was asked for.
 
         ``quiet``: the round failed as a whole and says so itself: no line per
         instrument.
         """
-        now = time.monotonic()
-        for serial, (stamp, outcome) in outcomes.items():
-            self._apply_outcome(serial, outcome, stamp, now, quiet=quiet)
+        for serial, answer in answers.items():
+            self._apply_outcome(serial, answer, quiet=quiet)
         self._arm()
 
     @callback
-    def async_outcome(self, serial: str, outcome: Outcome, stamp: int) -> None:
-        """Apply one instrument's status (or failure) asked for at ``stamp``."""
-        self._apply_outcome(serial, outcome, stamp, time.monotonic())
+    def async_outcome(self, serial: str, answer: Answer) -> None:
+        """Apply one instrument's status (or failure), with when it was asked for."""
+        self._apply_outcome(serial, answer)
         self._arm()
 
     @callback
@@ -166,6 +175,7 @@ class InstrumentStore:
     def async_remove(self, serial: str) -> None:
         """Stop following an instrument: what is still asked of it is ignored."""
         self._records.pop(serial, None)
+        self._log.forget(serial)
         self._arm()
 
     @callback
@@ -179,25 +189,28 @@ class InstrumentStore:
     # -- applying -----------------------------------------------------------
 
     def _apply_outcome(
-        self,
-        serial: str,
-        outcome: Outcome,
-        stamp: int,
-        now: float,
-        *,
-        quiet: bool = False,
+        self, serial: str, answer: Answer, *, quiet: bool = False
     ) -> None:
         if self.closed or (record := self._records.get(serial)) is None:
             return
+        stamp, asked_at, outcome = answer
         if isinstance(outcome, InstrumentStatus):
-            after = self._replace(record, model.polled(record, outcome, stamp, now))
+            after = model.polled(record, outcome, stamp, asked_at)
         else:
-            reason = status_reason(outcome)
-            after = self._replace(record, model.failed(record, reason, stamp, now))
-        if after is not record:
-            # A bug is logged with its traceback even then.
-            if not quiet or not isinstance(outcome, MyCirrusError):
-                _log(record, after, outcome)
+            after = model.failed(record, status_reason(outcome), stamp, asked_at)
+            if after is not record:
+                self._log.failed(serial, None if quiet else str(outcome))
+                if (
+                    not isinstance(outcome, MyCirrusError)
+                    and record.error != after.error
+                ):
+                    # A bug: its traceback once, whatever it does to availability.
+                    _LOGGER.error(
+                        "Unexpected error asking MyCirrus for the status of %s",
+                        serial,
+                        exc_info=outcome,
+                    )
+        if self._replace(record, after) is not record:
             _async_issues(self.hass, self.entry, record, after)
 
     def _replace(
@@ -216,6 +229,7 @@ class InstrumentStore:
             or model.is_current(before, now) != model.is_current(after, now)
         ):
             self._dispatch(after.serial)
+        self._log.say(after, now)
         if (before.status and before.status.online) != (
             after.status and after.status.online
         ):
@@ -272,21 +286,48 @@ class InstrumentStore:
             stale = model.stale_at(record)
             if stale is not None and self._told_until < stale <= now:
                 self._dispatch(record.serial)
+                self._log.say(record, now)
         self._told_until = now
         self._arm()
 
 
-def _log(before: InstrumentRecord, after: InstrumentRecord, outcome: Outcome) -> None:
-    """Say once that an instrument became unavailable, and once that it is back."""
-    if before.error is None and after.error is not None:
-        _LOGGER.info(
-            "MyCirrus instrument %s is unavailable: %s",
-            after.serial,
-            outcome,
-            exc_info=not isinstance(outcome, MyCirrusError),
-        )
-    elif before.error is not None and after.error is None:
-        _LOGGER.info("MyCirrus instrument %s is available again", after.serial)
+class FailureLog:
+    """Says once that an instrument is unavailable for a failure, once it is back.
+
+    A failure that leaves the last answer current says nothing yet: the line
+    comes when the status goes stale before a new answer comes.
+    """
+
+    def __init__(self) -> None:
+        """Know of no failure yet."""
+        # Each instrument's last failure as the log says it; None when a
+        # failed round said it for all.
+        self._failures: dict[str, str | None] = {}
+        # Instruments unavailable for a failure, and whether a line said so.
+        self._said: dict[str, bool] = {}
+
+    def failed(self, serial: str, failure: str | None) -> None:
+        """Note the instrument's last failure; None: the round said it."""
+        self._failures[serial] = failure
+
+    def forget(self, serial: str) -> None:
+        """Forget an instrument no longer followed."""
+        self._failures.pop(serial, None)
+        self._said.pop(serial, None)
+
+    def say(self, record: InstrumentRecord, now: float) -> None:
+        """Log what the record's availability at ``now`` has not said yet."""
+        serial = record.serial
+        if model.is_current(record, now):
+            if self._said.pop(serial, False):
+                _LOGGER.info("MyCirrus instrument %s is available again", serial)
+        elif record.error is not None and serial not in self._said:
+            failure = self._failures.get(serial)
+            self._said[serial] = failure is not None
+            if failure is not None:
+                _LOGGER.info(
+                    "MyCirrus instrument %s is unavailable: %s", serial, failure
+                )
 
 
 def _async_issues(
@@ -306,5 +347,5 @@ def _async_issues(
     elif after.error == model.NOT_FOUND:
         if after.not_found_rounds >= NOT_FOUND_ROUNDS:
             async_raise_instrument_issue(hass, entry, ISSUE_INSTRUMENT_GONE, after)
-    elif after.error == "forbidden":
+    elif after.error == model.FORBIDDEN:
         async_raise_instrument_issue(hass, entry, ISSUE_INSTRUMENT_FORBIDDEN, after)
