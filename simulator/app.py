@@ -230,13 +230,16 @@ class Simulator(Cloud):
         """
         self._live.send_garbage(serial, kind)
 
-    def silence(self, serial: str | None = None, on: bool = True) -> None:
+    def silence(
+        self, serial: str | None = None, on: bool = True, *, later: bool = False
+    ) -> None:
         """Send nothing at all on the sockets (of ``serial``) until ``on=False``.
 
         What the silence swallows is lost; when it ends, a status that changed
-        meanwhile is sent.
+        meanwhile is sent. ``later``: the sockets opened from now on start
+        silent too (not even the status every connection begins with).
         """
-        self._live.silence(serial, on)
+        self._live.silence(serial, on, later=later)
 
     def open_sockets(self, serial: str | None = None) -> int:
         """Return the number of open sockets of ``serial`` (None: all)."""

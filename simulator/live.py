@@ -85,6 +85,8 @@ class LiveHub:
         self._ticker: asyncio.Task[None] | None = None
         self._running = False  # between the app's startup and shutdown
         self._senders: set[asyncio.Task[None]] = set()
+        # Serials (None: every one) whose sockets open silenced.
+        self._silent: set[str | None] = set()
         self._actions: dict[str, Callable[[Connection, dict[str, Any]], None]] = {
             "KeepAlive": self._keep_alive,
             "StartLiveData": self._start_live_data,
@@ -132,6 +134,7 @@ class LiveHub:
     def _open(self, conn: Connection) -> None:
         self.connections.append(conn)
         self.connects[conn.serial] += 1
+        conn.silenced = bool({None, conn.serial} & self._silent)
         self._sim.notify()
         self.publish(conn.serial)
 
@@ -329,8 +332,17 @@ class LiveHub:
             for payload in frames:
                 self._queue(conn, _Frame("garbage", payload))
 
-    def silence(self, serial: str | None = None, on: bool = True) -> None:
-        """Stop (or resume) sending anything on the sockets, keeping them open."""
+    def silence(
+        self, serial: str | None = None, on: bool = True, *, later: bool = False
+    ) -> None:
+        """Stop (or resume) sending anything on the sockets, keeping them open.
+
+        ``later``: the sockets opened from now on too, until the silence ends.
+        """
+        if not on:
+            self._silent.discard(serial)
+        elif later:
+            self._silent.add(serial)
         for conn in self._of(serial):
             conn.silenced = on
             if on and not conn.closing:

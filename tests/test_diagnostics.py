@@ -76,7 +76,7 @@ async def test_device_diagnostics_with_push(
     diagnostics = as_json(await async_get_device_diagnostics(hass, entry, device))
     assert API_KEY not in json.dumps(diagnostics)
     instrument = diagnostics["instrument"]  # type: ignore[index]
-    assert instrument["live"]["connection"] == "connected"
+    assert instrument["live"]["connection"] == "pushing"
     assert instrument["live"]["connects"] == 1
     assert instrument["live"]["last_message"] is not None
     assert diagnostics == snapshot(exclude=VOLATILE)

@@ -298,3 +298,45 @@ async def test_connection_state_idle_while_offline_after_a_drop(
     simulator.update(NO_SIC, online=False)
     await until(lambda: records[NO_SIC].link is LinkState.IDLE, "idle")
     assert hass.states.get("sensor.loading_bay_laeq").state == STATE_UNAVAILABLE
+
+
+async def test_an_open_socket_is_current_only_from_its_first_status(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A status gone stale in a pause stays so until a reconnected socket pushes."""
+    entry = await set_up_pushing(set_up)
+    records = entry.runtime_data.records
+    links = entry.runtime_data.push.links
+    measuring = "binary_sensor.site_gate_measuring"
+    # The roof's poll at 60 s is refused for 15 minutes; then MyCirrus fails.
+    simulator.add_fault("rate_limit", endpoint="status", retry_after="900", count=1)
+    simulator.add_fault("server_error", endpoint="status")
+    await async_advance(hass, freezer)
+    assert entry.runtime_data.client.limiter.paused
+    # The gate's socket drops; the next ones open silent (no status at all).
+    simulator.silence(ONLINE, later=True)
+    simulator.drop_connections(ONLINE)
+    await until(lambda: not records[ONLINE].pushing, "the drop")
+    await async_advance(hass, freezer, 240)  # 300 s: stale since 210 s
+    assert hass.states.get(measuring).state == STATE_UNAVAILABLE
+    for _ in range(11):  # the pause ends at 960 s
+        await async_advance(hass, freezer, 60)
+    await async_advance(hass, freezer, 10)  # the socket opens by 965 s
+    await until(lambda: links[ONLINE].connects == 2, "the socket")
+    await async_settle(hass)
+    assert hass.states.get(measuring).state == STATE_UNAVAILABLE
+    assert not records[ONLINE].pushing
+    assert records[ONLINE].link is LinkState.OPEN  # as diagnostics say
+    # It is asked over REST meanwhile, as any instrument that does not push.
+    asked = simulator.status_requests[ONLINE]
+    await async_advance(hass, freezer, 50)  # the round of 1020 s
+    assert simulator.status_requests[ONLINE] == asked + 1
+    assert hass.states.get(measuring).state == STATE_UNAVAILABLE
+    # The first status pushed makes it current.
+    simulator.update(ONLINE, measuring=False)
+    simulator.silence(ONLINE, on=False)
+    await until(lambda: records[ONLINE].pushing, "the first status")
+    assert hass.states.get(measuring).state == "off"

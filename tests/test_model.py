@@ -246,21 +246,46 @@ def test_gone_or_not_ours_ends_the_last_answer_at_once(reason: str) -> None:
     assert model.is_current(model.polled(failed, status(), 3, 170.0), 170.0)
 
 
+def pushing(rec: InstrumentRecord, now: float) -> InstrumentRecord:
+    """Return ``rec`` with a link open at ``now`` that has pushed a status."""
+    opened = model.linked(rec, LinkState.OPEN, now)
+    return model.pushed(opened, pushed(online=True), model.next_stamp())
+
+
 def test_pushing_is_current_whatever_the_time() -> None:
     answered = model.polled(record(), status(), 1, 100.0)
-    linked = model.linked(answered, LinkState.CONNECTED, 101.0)
+    linked = pushing(answered, 101.0)
+    assert linked.link is LinkState.PUSHING
     assert model.is_current(linked, 10_000.0)
     assert model.stale_at(linked) is None
     # Even after a failed check: the push says what is current.
-    failed = model.failed(linked, "invalid_response", 2, 102.0)
+    failed = model.failed(linked, model.NOT_FOUND, 2, 102.0)
     assert model.is_current(failed, 10_000.0)
+
+
+def test_an_open_link_is_current_only_from_its_first_push() -> None:
+    answered = model.polled(record(), status(), 1, 100.0)
+    opened = model.linked(answered, LinkState.OPEN, 400.0)
+    assert not opened.pushing
+    assert not model.is_current(opened, 400.0)  # stale since 250 s
+    assert model.stale_at(opened) == 100.0 + STALE
+    assert model.is_due(opened, 400.0)  # polled until it pushes
+    # Its end vouches for nothing.
+    assert model.linked(opened, LinkState.WAITING, 500.0).current_at == 100.0
+    first = model.pushed(opened, pushed(measuring=False), model.next_stamp())
+    assert first.link is LinkState.PUSHING
+    assert model.is_current(first, 10_000.0)
+    # Only an open link becomes pushing by a push.
+    for state in (LinkState.WAITING, LinkState.STOPPED, LinkState.IDLE):
+        late = model.pushed(replace(answered, link=state), pushed(), 99)
+        assert late.link is state
     # Without a status yet, nothing is current.
-    assert not model.is_current(model.linked(record(), LinkState.CONNECTED, 1.0), 1.0)
+    assert not model.is_current(model.linked(record(), LinkState.OPEN, 1.0), 1.0)
 
 
 def test_a_pushed_status_was_current_until_its_link_ended() -> None:
     answered = model.polled(record(), status(), 1, 100.0)
-    linked = model.linked(answered, LinkState.CONNECTED, 101.0)
+    linked = pushing(answered, 101.0)
     dropped = model.linked(linked, LinkState.WAITING, 900.0)
     assert dropped.current_at == 900.0
     assert model.is_current(dropped, 900.0 + STALE - 1)
@@ -281,10 +306,10 @@ def test_due_every_round_unless_pushing() -> None:
     assert model.is_due(record(), 0.0)
     answered = model.polled(record(), status(), 1, 100.0)
     assert model.is_due(answered, 100.0)
-    pushing = model.linked(answered, LinkState.CONNECTED, 101.0)
-    assert not model.is_due(pushing, 100.0 + CHECK - 1)
-    assert model.is_due(pushing, 100.0 + CHECK)
-    assert model.is_due(record(link=LinkState.CONNECTED), 5.0)  # never checked
+    linked = pushing(answered, 101.0)
+    assert not model.is_due(linked, 100.0 + CHECK - 1)
+    assert model.is_due(linked, 100.0 + CHECK)
+    assert model.is_due(record(link=LinkState.PUSHING), 5.0)  # never checked
 
 
 def test_record_properties() -> None:
@@ -297,7 +322,8 @@ def test_record_properties() -> None:
     assert not rec.supports_sic
     assert model.polled(rec, status(), 1, 1.0).supports_sic
     assert rec.measures_noise
-    assert record(link=LinkState.CONNECTED).pushing
+    assert record(link=LinkState.PUSHING).pushing
+    assert not record(link=LinkState.OPEN).pushing
 
 
 def test_described() -> None:

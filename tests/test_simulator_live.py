@@ -497,6 +497,23 @@ async def test_silence(connect: Any, simulator: Simulator) -> None:
     assert simulator.ws_sent == {"InstrumentStatus": 3, "KeepAlive": 2}
 
 
+async def test_a_silence_of_sockets_opened_later(
+    connect: Any, simulator: Simulator
+) -> None:
+    simulator.silence(ONLINE, later=True)
+    ws = await connect(ONLINE)
+    other = await connected(connect, CALIBRATING)
+    await ws.send_json({"action": "KeepAlive"})
+    await simulator.wait_until(lambda: simulator.ws_received["KeepAlive"] == 1)
+    await round_trip(other)  # the other instrument still talks
+    simulator.silence(ONLINE, on=False)
+    # The status every connection begins with comes when the silence ends.
+    assert await receive(ws) == status()
+    await round_trip(ws)
+    await connected(connect)  # and the next one opens talking
+    assert simulator.ws_sent == {"InstrumentStatus": 3, "KeepAlive": 2}
+
+
 async def test_pings_are_answered_until_a_silence(
     sim_server: TestServer, session: ClientSession, simulator: Simulator
 ) -> None:

@@ -78,8 +78,9 @@ class LinkState(StrEnum):
     """Where an instrument's live websocket stands."""
 
     IDLE = "idle"  # not wanted: offline, not seen online yet, or over the cap
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
+    CONNECTING = "connecting"  # the handshake is under way
+    OPEN = "open"  # open, but no status pushed over it yet: it vouches for nothing
+    PUSHING = "pushing"  # a status came over it: current by push while it lasts
     WAITING = "waiting"  # backing off before the next attempt
     STOPPED = "stopped"  # MyCirrus refused the key: no tries until it changes
 
@@ -126,8 +127,8 @@ class InstrumentRecord:
 
     @property
     def pushing(self) -> bool:
-        """Return whether the live websocket is open."""
-        return self.link is LinkState.CONNECTED
+        """Return whether the live websocket is open and has pushed a status."""
+        return self.link is LinkState.PUSHING
 
     @property
     def shown(self) -> InstrumentStatus | None:
@@ -291,11 +292,17 @@ def failed(
 def pushed(
     record: InstrumentRecord, message: LiveStatus, stamp: int
 ) -> InstrumentRecord:
-    """Apply the flags a live websocket pushed; a flag it leaves out stays."""
+    """Apply the flags a live websocket pushed; a flag it leaves out stays.
+
+    The first status pushed over an open websocket makes it current by push.
+    """
     values = {
         name: value for name in FLAGS if (value := getattr(message, name)) is not None
     }
-    return _merged(record, values, stamp)
+    merged = _merged(record, values, stamp)
+    if record.link is LinkState.OPEN:
+        return replace(merged, link=LinkState.PUSHING)
+    return merged
 
 
 def requested(record: InstrumentRecord, action: Action, stamp: int) -> InstrumentRecord:
@@ -321,7 +328,10 @@ def settled(record: InstrumentRecord, action: Action, stamp: int) -> InstrumentR
 
 
 def linked(record: InstrumentRecord, state: LinkState, now: float) -> InstrumentRecord:
-    """Apply a change of the live link; a status it pushed was current till now."""
+    """Apply a change of the live link; a status it pushed was current till now.
+
+    A link becomes PUSHING only by the status it pushes (``pushed``).
+    """
     if state is record.link:
         return record
     current_at = record.current_at

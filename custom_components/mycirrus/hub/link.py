@@ -99,7 +99,8 @@ class LiveLink:
         push = self.push
         self.connection = connection
         self.connects += 1
-        push.hooks.link(self.serial, LinkState.CONNECTED)
+        # Not current by push yet: the first status it pushes makes it so.
+        push.hooks.link(self.serial, LinkState.OPEN)
         started = time.monotonic()
         keep_alive = push.entry.async_create_background_task(
             push.hass,
