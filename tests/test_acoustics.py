@@ -138,6 +138,13 @@ def test_duplicates_count_once_and_non_measurements_are_dropped() -> None:
     assert hourly_rows(periods[1:4], StoredKind.MAXIMUM) == []
 
 
+def test_one_second_periods_count() -> None:
+    """Instruments can store periods as short as a second."""
+    periods: list[Period] = [(at(10, 0, second), 1.0, 60.0) for second in range(2)]
+    (row,) = hourly_rows(periods, StoredKind.ENERGETIC)
+    assert (row.mean, row.count, row.duration) == (60.0, 2, 2.0)
+
+
 def test_naive_period_start_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         hourly_rows([(datetime(2026, 6, 1, 10), 60.0, 50.0)], StoredKind.ENERGETIC)
@@ -167,6 +174,11 @@ def test_fingerprint_changes_only_when_the_periods_change() -> None:
 def test_rating_hours_out_of_order(day: int, evening: int, night: int) -> None:
     with pytest.raises(ValueError, match="order"):
         RatingHours(day_start=day, evening_start=evening, night_start=night)
+
+
+def test_rating_hours_from_midnight_to_the_last_hour() -> None:
+    hours = RatingHours(day_start=0, evening_start=23, night_start=23)
+    assert (hours.day_start, hours.night_start) == (0, 23)
 
 
 def test_lden_on_an_eu_day() -> None:
