@@ -44,11 +44,10 @@ def thread_cpu(native_id: int | None) -> float:
 
 async def filled() -> None:
     """Wait until the first refresh and the backfill after it are done."""
-    first = [
-        t for t in asyncio.all_tasks() if t.get_name() == "mycirrus first noise data"
-    ]
-    if first:
-        await asyncio.wait(first)
+    for name in ("mycirrus first noise data", "mycirrus backfill"):
+        tasks = [t for t in asyncio.all_tasks() if t.get_name() == name]
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 async def backfill(

@@ -137,11 +137,25 @@ TARGETS: dict[str, list[str]] = {
         "_remaining",
     ],
     "custom_components/mycirrus/hub/data.py": [
-        "NoiseDataCoordinator._start",
+        "EndpointFailures.note",
+        "NoiseDataCoordinator._window",
         "NoiseDataCoordinator.noise_serials",
     ],
-    "custom_components/mycirrus/hub/events.py": ["EventMemory.new"],
-    "custom_components/mycirrus/hub/backfill.py": ["Backfill.async_plan"],
+    "custom_components/mycirrus/hub/events.py": [
+        "EventMemory.follow",
+        "EventMemory.found",
+        "EventMemory.take",
+    ],
+    "custom_components/mycirrus/hub/progress.py": [
+        "ReadProgress.begin",
+        "ReadProgress.read",
+        "ReadProgress.skip",
+    ],
+    "custom_components/mycirrus/hub/backfill.py": [
+        "Backfill.plan",
+        "Backfill._async_fill",
+    ],
+    "custom_components/mycirrus/scopes.py": ["AskedOnce.async_ask"],
     "custom_components/mycirrus/hub/statistics.py": [
         "StatisticsImporter.async_import",
         "hour_rows",

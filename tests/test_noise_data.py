@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 import logging
 import math
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -19,8 +18,8 @@ from custom_components.mycirrus.const import (
     CONF_WIND_LIMIT,
     DOMAIN,
 )
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -200,77 +199,6 @@ async def test_day_and_night_only_has_no_lden(
     assert hass.states.get("sensor.site_gate_lden").state == STATE_UNKNOWN
 
 
-# -- noise events ----------------------------------------------------------------
-
-
-def fired(hass: HomeAssistant) -> list[dict[str, Any]]:
-    """Collect the attributes of each noise event as it fires."""
-    seen: list[dict[str, Any]] = []
-
-    @callback
-    def listener(event: Event) -> None:
-        new = event.data["new_state"]
-        old = event.data["old_state"]
-        if (
-            event.data["entity_id"] == EVENT
-            and new is not None
-            and new.attributes.get("event_type") is not None
-            # Fired, not the entity coming back (restored) after a reload.
-            and old is not None
-            and old.state != STATE_UNAVAILABLE
-        ):
-            seen.append(dict(new.attributes))
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, listener)
-    return seen
-
-
-async def test_each_noise_event_fires_once_in_time_order(
-    hass: HomeAssistant,
-    set_up: SetUp,
-    simulator: Simulator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    simulator.add_event(ONLINE, start=NOW - timedelta(hours=2), name="Before set-up")
-    entry = await set_up_at_now(set_up, freezer)
-    events = fired(hass)
-    simulator.add_event(
-        ONLINE, start=NOW + timedelta(minutes=2), level=92.5, name="Horn"
-    )
-    simulator.add_event(
-        ONLINE, start=NOW + timedelta(minutes=1), level=88.0, name="Lorry", audio=False
-    )
-    await async_advance(hass, freezer, FIVE_MINUTES)
-    assert [e["name"] for e in events] == ["Lorry", "Horn"]
-    assert events[0] | {"friendly_name": None} == {
-        "event_types": ["noise_event"],
-        "event_type": "noise_event",
-        "name": "Lorry",
-        "level": 88.0,
-        "start": (NOW + timedelta(minutes=1)).isoformat(),
-        "end": (NOW + timedelta(minutes=1, seconds=10)).isoformat(),
-        "duration": 10.0,
-        "audio": False,
-        "friendly_name": None,
-    }
-    # Uploaded hours late: it fires when it comes, once.
-    simulator.stop_uploads(ONLINE, since=NOW + timedelta(minutes=6))
-    simulator.add_event(ONLINE, start=NOW + timedelta(minutes=7), name="Late")
-    for _ in range(24):
-        await async_advance(hass, freezer, FIVE_MINUTES)
-    assert len(events) == 2
-    simulator.resume_uploads(ONLINE)
-    for _ in range(24):  # two hours: two re-reads of the last two days
-        await async_advance(hass, freezer, FIVE_MINUTES)
-    assert [e["name"] for e in events] == ["Lorry", "Horn", "Late"]
-    # A reload fires none again.
-    await hass.config_entries.async_reload(entry.entry_id)
-    await async_settle(hass)
-    for _ in range(13):
-        await async_advance(hass, freezer, FIVE_MINUTES)
-    assert [e["name"] for e in events] == ["Lorry", "Horn", "Late"]
-
-
 # -- weather ---------------------------------------------------------------------
 
 
@@ -425,7 +353,8 @@ async def test_an_outage_makes_the_data_unavailable(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up_at_now(set_up, freezer)
-    simulator.add_fault("server_error", endpoint="measurements")
+    for endpoint in ("measurements", "events"):
+        simulator.add_fault("server_error", endpoint=endpoint)
     await async_advance(hass, freezer, FIVE_MINUTES)
     assert hass.states.get(PERIOD).state == STATE_UNAVAILABLE
     assert hass.states.get(EVENT).state == STATE_UNAVAILABLE
@@ -435,6 +364,67 @@ async def test_an_outage_makes_the_data_unavailable(
         hass.states.get(PERIOD).attributes["start"]
         == (NOW + timedelta(minutes=5)).isoformat()
     )
+    assert hass.states.get(EVENT).state != STATE_UNAVAILABLE
     # The offline instrument's stored data is still shown: it is history.
     assert hass.states.get("sensor.roof_laeq_period") is not None
     assert OFFLINE in simulator.instruments
+
+
+async def test_one_endpoint_fails_alone(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    simulator.instruments[ONLINE].features.append("Weather")
+    await set_up_at_now(set_up, freezer)
+    simulator.add_fault("server_error", endpoint="weather")
+    simulator.data_requests.clear()
+    for _ in range(3):
+        await async_advance(hass, freezer, FIVE_MINUTES)
+    assert hass.states.get("sensor.site_gate_wind_speed").state == STATE_UNAVAILABLE
+    assert hass.states.get(PERIOD).attributes["start"] == (
+        (NOW + timedelta(minutes=10)).isoformat()
+    )
+    assert hass.states.get(EVENT).state != STATE_UNAVAILABLE
+    # What was answered is not asked again: the periods since the hour before last.
+    starts = {s for e, _, s, _ in simulator.data_requests if e != "weather"}
+    assert starts == {NOW - timedelta(hours=1)}
+    lines = [
+        r.getMessage() for r in caplog.records if "data.enviro:read" in r.getMessage()
+    ]
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "MyCirrus stored data needing data.enviro:read could not"
+    )
+    simulator.clear_faults()
+    await async_advance(hass, freezer, FIVE_MINUTES)
+    assert hass.states.get("sensor.site_gate_wind_speed").state != STATE_UNAVAILABLE
+    lines = [
+        r.getMessage() for r in caplog.records if "data.enviro:read" in r.getMessage()
+    ]
+    assert lines[-1] == "MyCirrus stored data needing data.enviro:read is fetched again"
+
+
+async def test_an_instrument_leaving_the_account_is_no_missing_scope(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    # The site gate moves to another account: one request for all answers 403.
+    simulator.add_key(API_KEY, instruments=set(simulator.instruments) - {ONLINE})
+    simulator.data_requests.clear()
+    await async_advance(hass, freezer, FIVE_MINUTES)
+    asked = [
+        serials for e, serials, _, _ in simulator.data_requests if e == "measurements"
+    ]
+    assert ONLINE not in asked[-1]
+    scopes = entry.runtime_data.scopes.as_dict()
+    assert scopes["data.noise:read"] == scopes["data.events:read"] == "granted"
+    assert hass.states.get("sensor.stage_left_laeq_period").attributes["start"] == (
+        NOW.isoformat()
+    )
+    assert hass.states.get("binary_sensor.site_gate_online").state == STATE_UNAVAILABLE

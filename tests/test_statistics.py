@@ -7,6 +7,7 @@ from functools import partial
 import math
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -19,18 +20,24 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.mycirrus.api import MyCirrusClient
-from custom_components.mycirrus.const import CONF_BACKFILL_DAYS, DOMAIN
+from custom_components.mycirrus.const import (
+    CONF_API_URL,
+    CONF_BACKFILL_DAYS,
+    CONF_DAY_START,
+    DOMAIN,
+)
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
     get_metadata,
     statistics_during_period,
 )
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from simulator import ALL_SCOPES, SimInstrument, Simulator
 
-from .conftest import API_KEY, CALIBRATING, NOW, ONLINE, SetUp
+from .conftest import API_KEY, CALIBRATING, NOW, ONLINE, SetUp, instrument_subentry
 from .helpers import async_advance, async_settle
 
 pytestmark = pytest.mark.usefixtures("polling_only", "recorder_mock")
@@ -187,8 +194,8 @@ async def test_resume_from_the_last_imported_hour(
     starts = sorted(
         start for kind, _, start, _ in simulator.data_requests if kind == "measurements"
     )
-    # From the last imported hour (08:00), not a week back.
-    assert starts[0] == NOW - HOUR
+    # From where the last run read to (09:00), not a week back.
+    assert starts[0] == NOW
 
 
 async def test_the_backfill_reaches_as_far_as_the_options_say(
@@ -259,6 +266,96 @@ async def test_statistics_stay_when_an_instrument_goes(
     assert kept(hass) == []
 
 
+async def repairs_http(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, user: MockUser
+) -> TestClient:
+    """Return a client of Home Assistant's API, for the repairs' fix flows."""
+    assert await async_setup_component(hass, "repairs", {})
+    # A token of this (frozen) moment: one made before it would not be valid yet.
+    refresh = await hass.auth.async_create_refresh_token(
+        user, "https://example.com/app"
+    )
+    return await hass_client(hass.auth.async_create_access_token(refresh))
+
+
+async def test_no_history_of_an_instrument_followed_again_is_deleted(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
+    hass_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    subentry = entry.subentries[entry.runtime_data.records[ONLINE].subentry_id]
+    hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await async_settle(hass)
+    http = await repairs_http(hass, hass_client, hass_admin_user)
+    response = await http.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": kept(hass)[0].issue_id},
+    )
+    flow = await response.json()
+    # Followed again while the confirmation is open: submitting deletes nothing.
+    hass.config_entries.async_add_subentry(entry, subentry)
+    await async_settle(hass)
+    response = await http.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    result = await response.json()
+    assert (result["type"], result["reason"]) == ("abort", "followed_again")
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=1), NOW)
+    assert len(rows[LAEQ]) == 24
+
+
+async def test_a_new_entry_withdraws_the_offer_to_delete(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    api_url: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await async_settle(hass)
+    assert len(kept(hass)) == 2
+    again = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_API_KEY: API_KEY, CONF_API_URL: api_url},
+        subentries_data=[instrument_subentry(ONLINE, "Site gate")],
+    )
+    again.add_to_hass(hass)
+    await hass.config_entries.async_setup(again.entry_id)
+    await async_settle(hass)
+    assert [issue.data["kept_serial"] for issue in kept(hass)] == [CALIBRATING]
+
+
+async def test_history_deleted_and_followed_again_is_read_anew(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    freezer: FrozenDateTimeFactory,
+    hass_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    subentry = entry.subentries[entry.runtime_data.records[ONLINE].subentry_id]
+    hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await async_settle(hass)
+    http = await repairs_http(hass, hass_client, hass_admin_user)
+    response = await http.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": kept(hass)[0].issue_id},
+    )
+    flow = await response.json()
+    await http.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW) == {}
+    # Followed again in the same run: the whole week comes back, the last
+    # two days included.
+    hass.config_entries.async_add_subentry(entry, subentry)
+    await async_settle(hass)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+
+
 async def test_deleting_the_entry_keeps_every_instruments_statistics(
     hass: HomeAssistant,
     recorder_mock: Recorder,
@@ -293,14 +390,14 @@ async def test_a_key_without_the_noise_scope_imports_nothing(
 
 
 @pytest.mark.parametrize(
-    ("fault", "extra", "wait"),
+    ("fault", "extra"),
     [
-        ("rate_limit", {"retry_after": "120"}, 121),
-        ("server_error", {}, 300),
-        ("not_json", {}, 300),
+        ("rate_limit", {"retry_after": "120"}),
+        ("server_error", {}),
+        ("not_json", {}),
     ],
 )
-async def test_the_backfill_waits_out_a_failure(
+async def test_the_backfill_goes_on_after_a_failure(
     hass: HomeAssistant,
     recorder_mock: Recorder,
     set_up: SetUp,
@@ -308,7 +405,6 @@ async def test_the_backfill_waits_out_a_failure(
     freezer: FrozenDateTimeFactory,
     fault: str,
     extra: dict[str, Any],
-    wait: float,
 ) -> None:
     # The first request (the last two days) is answered; the backfill's fails.
     simulator.add_fault("slow", endpoint="measurements", count=1)
@@ -317,10 +413,81 @@ async def test_the_backfill_waits_out_a_failure(
     assert entry.runtime_data.noise.backfill.requests == 1
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 50  # the last two days only, so far
-    await async_advance(hass, freezer, wait)
+    # The next refresh starts it again, from where it stopped.
+    await async_advance(hass, freezer, 300)
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 7 * 24
     assert entry.runtime_data.noise.backfill.requests == 2
+
+
+@pytest.mark.parametrize("fault", ["server_error", "rate_limit"])
+async def test_the_backfill_waits_for_a_first_answer(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    fault: str,
+) -> None:
+    """Home Assistant starts before the network, or MyCirrus fails at first."""
+    simulator.add_fault(fault, endpoint="measurements", count=1, retry_after="120")  # type: ignore[arg-type]
+    entry = await set_up_at_now(set_up, freezer)
+    assert await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW) == {}
+    assert entry.runtime_data.noise.backfill.requests == 0
+    for _ in range(2):
+        await async_advance(hass, freezer, 300)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+
+
+@pytest.mark.parametrize("change", ["reload", "options"])
+async def test_a_reload_or_new_options_lose_no_backfill(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    change: str,
+) -> None:
+    simulator.add_fault("slow", endpoint="measurements", count=1)
+    simulator.add_fault("server_error", endpoint="measurements", count=1)
+    entry = await set_up_at_now(set_up, freezer)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 50
+    asked = len(simulator.data_requests)
+    if change == "reload":
+        await hass.config_entries.async_reload(entry.entry_id)
+    else:
+        hass.config_entries.async_update_entry(entry, options={CONF_DAY_START: 6})
+    await async_settle(hass)
+    # It goes on from where it stopped: a week back, as at set-up.
+    starts = [
+        s for e, _, s, _ in simulator.data_requests[asked:] if e == "measurements"
+    ]
+    assert min(starts) == NOW - timedelta(days=7)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+
+
+async def test_a_short_backfill_still_reads_the_last_two_days(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_BACKFILL_DAYS: 1}
+    )
+    await set_up_at_now(set_up, freezer)
+    for _ in range(12):
+        await async_advance(hass, freezer, 300)
+    # Every hour, the last 50 hours are read again for late uploads.
+    starts = [s for e, _, s, _ in simulator.data_requests if e == "measurements"]
+    assert starts[0] == starts[-1] - HOUR == NOW - 50 * HOUR
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW + HOUR)
+    assert len(rows[LAEQ]) == 51
 
 
 async def test_the_backfill_stops_for_a_refused_key(

@@ -14,9 +14,9 @@ from homeassistant.util.ssl import get_default_context
 from .api import DEFAULT_BASE_URL, MyCirrusClient
 from .const import CONF_API_URL, DOMAIN, MAX_LIVE_CONNECTIONS
 from .hub import (
-    EventMemory,
     MyCirrusHub,
     async_forget_limiter,
+    async_forget_stored_data,
     async_get_limiter,
     async_offer_to_clear,
 )
@@ -101,14 +101,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> None:
-    """Forget a deleted entry: its repair issues, saved pause and fired events.
+    """Forget a deleted entry: repair issues, saved pause, events fired, read progress.
 
     Its instruments' long-term statistics stay: a repair issue per instrument
     offers to delete them.
     """
     async_prune_issues(hass, entry.entry_id, None)
     await async_forget_limiter(hass, entry.entry_id)
-    await EventMemory(hass, entry.entry_id).async_remove()
+    await async_forget_stored_data(hass, entry.entry_id)
     for serial, subentry_id in followed_subentries(entry).items():
         async_offer_to_clear(hass, serial, entry.subentries[subentry_id].title)
 

@@ -82,14 +82,17 @@ def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
     return {
         "last_update_success": coordinator.last_update_success,
         "update_interval_seconds": _seconds(coordinator.update_interval),
-        "fetched_until": coordinator.fetched_until,
-        "last_two_days_read_at": coordinator.trailing_at,
+        "last_periods_read": coordinator.read_window,
+        "last_two_days_read_at": dict(sorted(coordinator.trailing_at.items())),
+        "failing": sorted(coordinator.failures.failing),
         "scopes_refused": sorted(coordinator.scopes.refused),
+        "statistics_read_until": coordinator.progress.as_dict(),
         "statistics": periods.importer.available,
         "periods_taken": periods.periods_taken,
         "hourly_rows_imported": periods.importer.rows_imported,
         "backfill_requests": hub.noise.backfill.requests,
-        "events_since": coordinator.events.since,
+        "events_since": dict(sorted(coordinator.events.since.items())),
+        "events_waiting": coordinator.events.waiting(),
     }
 
 

@@ -115,10 +115,13 @@ class MyCirrusDataEntity(MyCirrusEntity):
 
     @property
     def available(self) -> bool:
-        """Return whether the last refresh of the stored data was answered."""
+        """Return whether the last refresh answered what the entity shows.
+
+        Each endpoint fails alone: the weather's failure leaves the periods.
+        """
         return (
             not self.hub.store.auth_failed
-            and self.hub.noise.current
+            and self.hub.noise.available(self.entity_description.scope)
             and self.hub.noise.state(self.serial) is not None
         )
 
@@ -142,6 +145,8 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
     options are added when the hub says to look again.
     """
     hub = entry.runtime_data
+    # (subentry, key) of each entity added: an instrument followed again has
+    # a new subentry, even if it went and came back between two looks.
     added: set[tuple[str, str]] = set()
 
     def default_exists(record: InstrumentRecord, description: DescriptionT) -> bool:
@@ -159,21 +164,23 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
         keys = {description.key for description in chosen}
         # An instrument no longer followed lost its entities with its subentry,
         # a description no longer chosen its entities: either may come back.
+        followed = {record.subentry_id for record in records.values()}
         added.intersection_update(
             {
-                (serial, key)
-                for serial, key in added
-                if serial in records and key in keys
+                (subentry_id, key)
+                for subentry_id, key in added
+                if subentry_id in followed and key in keys
             }
         )
-        for serial, record in records.items():
+        for record in records.values():
             new = [
                 (description.key, entity_factory(record, description))
                 for description in chosen
-                if (serial, description.key) not in added and check(record, description)
+                if (record.subentry_id, description.key) not in added
+                and check(record, description)
             ]
             if new:
-                added.update((serial, key) for key, _ in new)
+                added.update((record.subentry_id, key) for key, _ in new)
                 async_add_entities(
                     [entity for _, entity in new],
                     config_subentry_id=record.subentry_id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 
 from .api import NoiseEvent
 from .const import EVENT_NOISE, SCOPE_EVENTS
@@ -68,22 +70,35 @@ def event_attributes(event: NoiseEvent) -> dict[str, str | float | bool | None]:
 
 
 class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
-    """Fires when the instrument recorded a noise event (a level crossed a trigger)."""
+    """Fires when the instrument recorded a noise event (a level crossed a trigger).
+
+    It takes its instrument's events after each refresh, and when it is added
+    (at start-up, events found before it existed wait for it): each fires
+    once, oldest first, and only while the entity is available.
+    """
 
     entity_description: MyCirrusEventEntityDescription
 
     async def async_added_to_hass(self) -> None:
-        """Listen to the instrument's new events."""
+        """Listen to the instrument's new events; fire those waiting."""
         await super().async_added_to_hass()
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
                 event_signal(self.hub.entry.entry_id, self.serial),
-                self._fire,
+                self._async_fire_waiting,
             )
         )
+        # After the state written when added: each event is a state of its own.
+        self.async_on_remove(async_call_later(self.hass, 0, self._async_fire_waiting))
 
     @callback
-    def _fire(self, event: NoiseEvent) -> None:
-        self._trigger_event(EVENT_NOISE, event_attributes(event))
-        self.async_write_ha_state()
+    def _async_fire_waiting(self, *_: Any) -> None:
+        if not self.available:
+            return  # they wait until the entity can show them
+        # Available again is said first: an automation that ignores a change
+        # from unavailable sees each event.
+        self.async_write_if_changed()
+        for event in self.hub.noise.take_events(self.serial):
+            self._trigger_event(EVENT_NOISE, event_attributes(event))
+            self.async_write_ha_state()

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult, vol
 from .const import ISSUE_INSTRUMENT_GONE, ISSUE_STATISTICS_KEPT
+from .flow_helpers import followed_serials
 from .hub.statistics import statistic_ids
 
 
@@ -63,7 +64,15 @@ class ClearStatisticsRepairFlow(RepairsFlow):
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """Delete the statistics once the user confirms."""
+        """Delete the statistics once the user confirms.
+
+        Not those of an instrument followed again meanwhile: its history goes on.
+        """
+        if self._serial in followed_serials(self.hass):
+            return self.async_abort(
+                reason="followed_again",
+                description_placeholders={"serial": self._serial},
+            )
         if user_input is not None:
             get_instance(self.hass).async_clear_statistics(statistic_ids(self._serial))
             return self.async_create_entry(data={})

@@ -104,11 +104,48 @@ class AskedOnce:
     """The scopes of the stored data: a key seen to lack one is not asked again.
 
     Asked at most once per set-up, unlike the hourly re-check of the others:
-    the stored data is fetched every few minutes, for every instrument.
+    the stored data is fetched every few minutes, for every instrument. One
+    request asks for many instruments, and a 403 also means that one of them
+    is not on the account: ``still_ours`` asks their statuses and returns
+    those still on it.
     """
 
     scopes: KeyScopes
+    still_ours: Callable[[list[str]], Awaitable[list[str]]]
     refused: set[str] = field(default_factory=set)
+    # Instruments this refresh found still ours: a second 403 asks no statuses.
+    _ours: set[str] = field(default_factory=set)
+
+    def new_refresh(self) -> None:
+        """Forget what the last refresh found of the instruments."""
+        self._ours = set()
+
+    async def async_ask[T](
+        self, scope: str, serials: list[str], call: Callable[[list[str]], Awaitable[T]]
+    ) -> tuple[list[str], T] | None:
+        """Return the serials asked and ``call``'s answer for them.
+
+        None if MyCirrus refused it for want of ``scope``: a 403 is the
+        scope's only when every instrument asked for is still on the account;
+        without those that are not, the request is made again.
+        """
+        while True:
+            try:
+                answer = await call(serials)
+            except MyCirrusPermissionError:
+                if set(serials) <= self._ours:
+                    left = serials
+                else:
+                    left = await self.still_ours(serials)
+                    self._ours.update(left)
+                if left and len(left) < len(serials):
+                    serials = left
+                    continue
+                if left:
+                    self.refuse(scope)
+                return None
+            self.answered(scope)
+            return serials, answer
 
     def may_ask(self, scope: str) -> bool:
         """Return whether a call needing ``scope`` may be made."""
@@ -118,17 +155,15 @@ class AskedOnce:
         """Return whether MyCirrus answered a call needing ``scope``."""
         return self.scopes.state(scope) is ScopeState.GRANTED
 
-    async def async_ask[T](self, scope: str, call: Awaitable[T]) -> T | None:
-        """Await ``call``; None if MyCirrus refused it for want of ``scope``."""
-        try:
-            answer = await call
-        except MyCirrusPermissionError:
-            _LOGGER.info("The MyCirrus API key lacks the %s scope", scope)
-            self.refused.add(scope)
-            self.scopes.lacking(scope)
-            return None
+    def answered(self, scope: str) -> None:
+        """Note that MyCirrus answered a call needing ``scope``."""
         self.scopes.granted(scope)
-        return answer
+
+    def refuse(self, scope: str) -> None:
+        """Note that MyCirrus refused a call for want of ``scope``: ask no more."""
+        _LOGGER.info("The MyCirrus API key lacks the %s scope", scope)
+        self.refused.add(scope)
+        self.scopes.lacking(scope)
 
 
 def _monotonic() -> float:

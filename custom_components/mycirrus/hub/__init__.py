@@ -4,15 +4,15 @@ Each module has one responsibility and reports through callbacks; none imports
 the platforms, the flows or runtime.py.
 """
 
-from .events import EventMemory
 from .hub import MyCirrusHub
+from .noise import async_forget_stored_data
 from .ratelimit import async_forget_limiter, async_get_limiter
 from .statistics import async_offer_to_clear
 
 __all__ = [
-    "EventMemory",
     "MyCirrusHub",
     "async_forget_limiter",
+    "async_forget_stored_data",
     "async_get_limiter",
     "async_offer_to_clear",
 ]

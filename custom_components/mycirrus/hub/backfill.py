@@ -1,10 +1,12 @@
-"""Reading the stored periods from before the last two days into the statistics.
+"""Reading the stored periods that the statistics lack into them.
 
-A new entry reads the days the options ask for (7 unless told); after Home
-Assistant was down, each statistic resumes from its last imported hour (at
-most 31 days back). It runs in the background after set-up, one request at a
-time for all instruments that start at the same hour, each request sized to
-about RECORDS_PER_REQUEST periods, and waits out pauses and outages.
+A new statistic starts where the options say (7 days back unless told); one
+whose reading stopped (Home Assistant was down, MyCirrus failed, a pause)
+goes on from where it stopped (progress.py), at most 31 days back. After each
+answered refresh, the backfill reads what lies between each statistic's point
+and where the refresh began: one request at a time for all instruments that
+start at the same hour, each sized to about RECORDS_PER_REQUEST periods. A
+failure stops it; the next refresh starts it again from where it stopped.
 """
 
 from __future__ import annotations
@@ -16,16 +18,11 @@ import logging
 
 from homeassistant.util import dt as dt_util
 
-from ..api import (
-    MAX_DATA_SPAN,
-    MyCirrusAuthenticationError,
-    MyCirrusError,
-    MyCirrusRateLimitError,
-)
-from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, SCOPE_NOISE, TRAILING_WINDOW
+from ..api import MAX_DATA_SPAN, MyCirrusAuthenticationError, MyCirrusError
+from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, TRAILING_WINDOW
 from .data import NoiseDataCoordinator, hour_floor
 from .events import trailing_start
-from .statistics import Rows
+from .statistics import Key, Rows
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -40,7 +37,7 @@ ROWS_PER_IMPORT = 30_000
 
 
 class Backfill:
-    """Fills the statistics up to where the noise data's refreshes read."""
+    """Fills the statistics up to where the last refresh read."""
 
     def __init__(
         self,
@@ -52,103 +49,93 @@ class Backfill:
         self.coordinator = coordinator
         self._on_auth_failed = on_auth_failed
         self.requests = 0
-        # What a failure left to read, when the backfill goes on.
-        self.remaining: Plan = {}
 
-    async def async_plan(self) -> Plan:
-        """Return where each instrument's statistics resume, by hour.
+    def plan(self) -> Plan:
+        """Return where the reading of each instrument with a gap resumes, by hour.
 
-        Before the refreshes import anything: the last imported hour of each
-        statistic, or where the options say a new one starts.
+        A gap is what lies between a statistic's point and where the last
+        answered refresh began; none before 31 days ago is read.
         """
         coordinator = self.coordinator
-        keeper = coordinator.periods
-        if not keeper.importer.available:
+        progress = coordinator.progress
+        if (
+            coordinator.read_window is None
+            or not coordinator.periods.importer.available
+        ):
             return {}
-        now = dt_util.utcnow()
-        backfill = coordinator.options().backfill
-        oldest = hour_floor(now - timedelta(days=MAX_BACKFILL_DAYS))
+        began = coordinator.read_window[0]
+        oldest = hour_floor(dt_util.utcnow() - timedelta(days=MAX_BACKFILL_DAYS))
         values = coordinator.options().stored_values
-        serials = coordinator.noise_serials()
-        last = await keeper.importer.async_last_hours(
-            (serial, value) for serial in serials for value in values
-        )
         plan: defaultdict[datetime, list[str]] = defaultdict(list)
-        for serial in serials:
-            starts = [
-                last[(serial, value)] if (serial, value) in last else now - backfill
-                for value in values
-            ]
-            plan[max(hour_floor(min(starts)), oldest)].append(serial)
+        for serial in coordinator.noise_serials():
+            keys = [(serial, value) for value in values]
+            progress.skip(keys, oldest)
+            points = [p for key in keys if (p := progress.until(key)) is not None]
+            if points and (start := min(points)) < began:
+                plan[start].append(serial)
         return dict(plan)
 
-    async def async_run(self, plan: Plan) -> float | None:
+    async def async_run(self) -> bool:
         """Read what the plan says the statistics lack, oldest first.
 
-        Up to where the refreshes' hourly re-read begins. Returns None when
-        done (or when it must stop: a refused key or scope), else the seconds
-        to wait before ``async_run(self.remaining)`` goes on: a pause asked
-        for, or an outage.
+        Returns whether all of it was read; a failure stops it.
         """
-        self.remaining = {}
-        if not self.coordinator.granted(SCOPE_NOISE):
-            return None  # the key lacks data.noise:read, or MyCirrus never answered
-        until = trailing_start(dt_util.utcnow(), TRAILING_WINDOW)
-        groups = sorted((s, g) for s, g in plan.items() if s < until)
-        for index, (start, serials) in enumerate(groups):
-            stopped = await self._async_fill(serials, start, until)
-            if stopped is None:
-                continue
-            reached, wait = stopped
-            if wait is not None:
-                self.remaining = {reached: serials, **dict(groups[index + 1 :])}
-            return wait
-        return None
+        window = self.coordinator.read_window
+        plan = self.plan()
+        if window is None or not plan:
+            return True
+        for start, serials in sorted(plan.items()):
+            if not await self._async_fill(serials, start, window):
+                return False
+        return True
 
     async def _async_fill(
-        self, serials: list[str], start: datetime, until: datetime
-    ) -> tuple[datetime, float | None] | None:
-        """Read ``serials`` from ``start`` to ``until``.
+        self, serials: list[str], start: datetime, window: tuple[datetime, datetime]
+    ) -> bool:
+        """Read ``serials`` from ``start`` to where ``window`` (the refresh) began.
 
-        None when done; else where it stopped, and the seconds to wait before
-        going on from there (None: it must not go on).
+        Returns whether it got there. A point moves once the rows are imported.
         """
         coordinator = self.coordinator
         keeper = coordinator.periods
+        progress = coordinator.progress
+        until, joined = window
+        options = coordinator.options()
+        keys: list[Key] = [
+            (s, value) for s in serials for value in options.stored_values
+        ]
         rows: Rows = {}
+        gathered_from = start
         while start < until:
             hours = RECORDS_PER_REQUEST / keeper.per_hour(serials, ASSUMED_PERIOD)
             span = min(timedelta(hours=max(1, int(hours))), MAX_DATA_SPAN)
             end = min(start + span, until)
-            options = coordinator.options()
             try:
                 self.requests += 1
-                measurements = await coordinator.scopes.async_ask(
-                    SCOPE_NOISE,
-                    coordinator.client.measurements(
-                        serials, start, end, values=keeper.values_to_ask(options)
-                    ),
+                measurements = await coordinator.client.measurements(
+                    serials, start, end, values=keeper.values_to_ask(options)
                 )
-            except MyCirrusRateLimitError:
-                wait: float | None = coordinator.client.limiter.remaining() + 1
             except MyCirrusAuthenticationError:
                 self._on_auth_failed(None)
-                wait = None
             except MyCirrusError as err:
-                _LOGGER.debug("Backfill of %s paused: %s", serials, err)
-                wait = options.data_interval.total_seconds()
+                # A pause, an outage, a 403 of an instrument gone: the next
+                # refresh says which, and starts the backfill again.
+                _LOGGER.debug("Backfill of %s stopped: %s", serials, err)
             else:
-                if measurements is None:  # the key lacks data.noise:read
-                    return start, None
                 await keeper.async_take(measurements, start, end, options, rows=rows)
+                start = end
                 if sum(map(len, rows.values())) >= ROWS_PER_IMPORT or end >= until:
                     await self._async_import(rows)
-                start = end
+                    progress.read(keys, gathered_from, end)
+                    gathered_from = end
                 continue
             # What was read so far is kept; the rest waits.
             await self._async_import(rows)
-            return start, wait
-        return None
+            progress.read(keys, gathered_from, start)
+            return False
+        # The refresh read on from there.
+        progress.read(keys, until, joined)
+        return True
 
     async def _async_import(self, rows: Rows) -> None:
         """Import the rows gathered, and wait until the recorder has them.

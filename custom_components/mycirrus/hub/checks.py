@@ -141,7 +141,3 @@ class CheckFollower:
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
-
-    def cancel(self) -> None:
-        """Stop following for good: what hub.py calls until it calls ``close``."""
-        self.close()

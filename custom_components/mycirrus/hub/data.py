@@ -2,14 +2,18 @@
 
 Every refresh (5 minutes unless the options say otherwise) asks each endpoint
 once for all of the entry's instruments: the periods and events since the hour
-before last (or since the last answer, after an outage), and the last hour's
-weather. Once an hour the periods and events of the last two days are read
-again, for what the instruments uploaded late. What the periods say goes to
-the long-term statistics (statistics.py) and to the rating levels of
-yesterday; new events fire once (events.py).
+before last, and the last hour's weather. Once an hour the periods and events
+of the last two days are read again, for what the instruments uploaded late.
+What the periods say goes to the long-term statistics (statistics.py) and to
+the rating levels of yesterday; how far each statistic was read is kept
+(progress.py), and the backfill reads what lies before (backfill.py). New
+events wait to fire once (events.py).
 
+Each endpoint fails alone: its entities are unavailable, the others' are not.
 A key without a scope is asked once per set-up: that scope's entities and
-statistics are left out.
+statistics are left out. One request asks for every instrument, and a 403 may
+mean that one of them left the account: the statuses are asked before a 403
+is taken for a missing scope.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from ..api import (
     MyCirrusClient,
     MyCirrusError,
     MyCirrusRateLimitError,
-    NoiseEvent,
     WeatherRecord,
 )
 from ..const import (
@@ -49,6 +52,7 @@ from ..scopes import AskedOnce
 from .events import EventMemory, trailing_start
 from .options import EntryOptions
 from .periods import PeriodKeeper
+from .progress import ReadProgress
 from .store import InstrumentStore
 
 _LOGGER = logging.getLogger(__package__)
@@ -73,6 +77,44 @@ def hour_floor(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+class EndpointFailures:
+    """Which endpoints (by scope) failed at the last refresh, said once each."""
+
+    def __init__(self) -> None:
+        """Know of no failure yet."""
+        self.failing: set[str] = set()
+        # Those whose failure was logged here, not by the coordinator.
+        self._logged: set[str] = set()
+
+    def note(self, asked: set[str], failures: dict[str, MyCirrusError]) -> None:
+        """Note a refresh's failures; raise UpdateFailed if every endpoint failed.
+
+        One line when an endpoint fails, one when it is answered again.
+        """
+        self.failing = set(failures)
+        if failures and asked <= self.failing:
+            self._logged.clear()  # the coordinator logs this, and its recovery
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="noise_data_failed",
+                translation_placeholders={"error": str(next(iter(failures.values())))},
+            )
+        for scope, err in failures.items():
+            # An answer in an unknown shape says so itself, and in a repair.
+            if scope not in self._logged and not isinstance(
+                err, MyCirrusBodyShapeError
+            ):
+                self._logged.add(scope)
+                _LOGGER.warning(
+                    "MyCirrus stored data needing %s could not be fetched: %s",
+                    scope,
+                    err,
+                )
+        for scope in self._logged - self.failing:
+            self._logged.discard(scope)
+            _LOGGER.info("MyCirrus stored data needing %s is fetched again", scope)
+
+
 class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
     """Fetches the stored data of all of an entry's instruments at once."""
 
@@ -87,7 +129,6 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         *,
         options: Callable[[], EntryOptions],
         scopes: AskedOnce,
-        on_event: Callable[[NoiseEvent], None],
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
         """Initialise; nothing is fetched yet."""
@@ -103,14 +144,15 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         self.options = options
         self.scopes = scopes
         self.periods = PeriodKeeper(hass, self._name)
+        self.progress = ReadProgress(hass, config_entry.entry_id)
         self.events = EventMemory(hass, config_entry.entry_id)
-        self._on_event = on_event
         self._on_auth_failed = on_auth_failed
         self._weather: dict[str, WeatherRecord] = {}
-        # Where the last answered refresh ended, and when the last two days
-        # were last read again.
-        self.fetched_until: datetime | None = None
-        self.trailing_at: datetime | None = None
+        # When each endpoint's last two days were last read.
+        self.trailing_at: dict[str, datetime] = {}
+        # The window of the last answered request for periods.
+        self.read_window: tuple[datetime, datetime] | None = None
+        self.failures = EndpointFailures()
         self._shape_logged = False
 
     def _name(self, serial: str) -> str:
@@ -142,97 +184,130 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         if self.client.limiter.paused:
             return self.state()  # the status coordinator says why; wait
         now = dt_util.utcnow()
-        trailing = self.trailing_at is None or now - self.trailing_at >= TRAILING_EVERY
-        start = self._start(now, trailing=trailing)
-        try:
-            await self._async_measurements(start, now)
-            await self._async_events(start, now)
-            await self._async_weather(now)
-        except MyCirrusRateLimitError:
-            return self.state()
-        except MyCirrusAuthenticationError as err:
-            self._on_auth_failed(None)
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except MyCirrusError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="noise_data_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self.fetched_until = now
-        if trailing:
-            self.trailing_at = now
+        self.scopes.new_refresh()
+        self.events.follow(self.noise_serials())
+        await self._async_begin(now)
+        fetches = {
+            SCOPE_NOISE: self._async_measurements,
+            SCOPE_EVENTS: self._async_events,
+            SCOPE_ENVIRO: self._async_weather,
+        }
+        asked: set[str] = set()
+        failures: dict[str, MyCirrusError] = {}
+        for scope, fetch in fetches.items():
+            if not self.scopes.may_ask(scope):
+                continue
+            try:
+                if await fetch(now):
+                    asked.add(scope)
+            except MyCirrusRateLimitError:
+                break  # the status coordinator says why; the rest waits
+            except MyCirrusAuthenticationError as err:
+                self._on_auth_failed(None)
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_auth",
+                    translation_placeholders={"error": str(err)},
+                ) from err
+            except MyCirrusError as err:
+                asked.add(scope)
+                failures[scope] = err
+        self.failures.note(asked, failures)
         return self.state()
 
-    def _start(self, now: datetime, *, trailing: bool) -> datetime:
-        """Return where this refresh's periods and events start.
+    def _window(self, scope: str, now: datetime) -> tuple[datetime, bool]:
+        """Return where a request starts, and whether it reads the last two days.
 
-        The hour before last, the last two days once an hour, or where the
-        last answer ended if that is earlier (after an outage): nothing that
-        could not be fetched is lost.
+        The hour before last, or the last two days once an hour: after an
+        outage of up to two days the first request reaches back over it.
         """
-        start = (
-            trailing_start(now, TRAILING_WINDOW) if trailing else hour_floor(now) - HOUR
-        )
-        if self.fetched_until is not None:
-            start = min(start, hour_floor(self.fetched_until) - HOUR)
-        return max(start, hour_floor(now - self.options().backfill))
+        read_at = self.trailing_at.get(scope)
+        if read_at is None or now - read_at >= TRAILING_EVERY:
+            return trailing_start(now, TRAILING_WINDOW), True
+        return hour_floor(now) - HOUR, False
 
-    async def _async_measurements(self, start: datetime, end: datetime) -> None:
-        serials = self.noise_serials()
-        if not serials or not self.scopes.may_ask(SCOPE_NOISE):
+    async def _async_begin(self, now: datetime) -> None:
+        """Give each statistic new to the progress where its reading starts.
+
+        Before this refresh imports anything: its last imported hour, or
+        where the options say a new one starts.
+        """
+        importer = self.periods.importer
+        if not importer.available:
             return
+        values = self.options().stored_values
+        keys = [(s, value) for s in self.noise_serials() for value in values]
+        if not (missing := self.progress.missing(keys)):
+            return
+        last = await importer.async_last_hours(missing)
+        start = now - self.options().backfill
+        self.progress.begin({key: last.get(key, start) for key in missing})
+
+    async def _async_measurements(self, now: datetime) -> bool:
+        """Read the periods; return whether MyCirrus was asked."""
+        if not (serials := self.noise_serials()):
+            return False
+        start, trailing = self._window(SCOPE_NOISE, now)
+        options = self.options()
+        values = self.periods.values_to_ask(options)
         try:
-            measurements = await self.scopes.async_ask(
+            asked = await self.scopes.async_ask(
                 SCOPE_NOISE,
-                self.client.measurements(
-                    serials,
-                    start,
-                    end,
-                    values=self.periods.values_to_ask(self.options()),
-                ),
+                serials,
+                lambda s: self.client.measurements(s, start, now, values=values),
             )
         except MyCirrusBodyShapeError as err:
             self._async_unknown_answer(err)
             raise
-        if measurements is None:
-            return
+        if asked is None:
+            return True
+        serials, measurements = asked
         async_clear_answer_issue(self.hass, self.config_entry)
-        await self.periods.async_take(measurements, start, end, self.options())
-
-    async def _async_events(self, start: datetime, end: datetime) -> None:
-        serials = self.noise_serials()
-        if not serials or not self.scopes.may_ask(SCOPE_EVENTS):
-            return
-        events = await self.scopes.async_ask(
-            SCOPE_EVENTS, self.client.events(serials, start, end)
+        await self.periods.async_take(measurements, start, now, options)
+        self.progress.read(
+            [(s, value) for s in serials for value in options.stored_values],
+            start,
+            now,
         )
-        if events is None:
-            return
-        for event in self.events.new(events, trailing_start(end, TRAILING_WINDOW)):
-            self._on_event(event)
+        self.read_window = (start, now)
+        if trailing:
+            self.trailing_at[SCOPE_NOISE] = now
+        return True
 
-    async def _async_weather(self, now: datetime) -> None:
-        """Keep the latest reading of each instrument: the last hour's is enough."""
-        serials = self.weather_serials()
-        if not serials or not self.scopes.may_ask(SCOPE_ENVIRO):
-            return
-        records = await self.scopes.async_ask(
-            SCOPE_ENVIRO, self.client.weather(serials, now - HOUR, now)
+    async def _async_events(self, now: datetime) -> bool:
+        """Find the events not fired yet; return whether MyCirrus was asked."""
+        if not (serials := self.noise_serials()):
+            return False
+        start, trailing = self._window(SCOPE_EVENTS, now)
+        asked = await self.scopes.async_ask(
+            SCOPE_EVENTS, serials, lambda s: self.client.events(s, start, now)
         )
-        if records is None:
-            return
+        if asked is not None:
+            self.events.found(asked[1], trailing_start(now, TRAILING_WINDOW))
+            if trailing:
+                self.trailing_at[SCOPE_EVENTS] = now
+        return True
+
+    async def _async_weather(self, now: datetime) -> bool:
+        """Keep each instrument's latest reading; return whether MyCirrus was asked.
+
+        The last hour's readings are enough.
+        """
+        if not (serials := self.weather_serials()):
+            return False
+        asked = await self.scopes.async_ask(
+            SCOPE_ENVIRO, serials, lambda s: self.client.weather(s, now - HOUR, now)
+        )
+        if asked is None:
+            return True
         latest: dict[str, WeatherRecord] = {}
-        for record in records:
+        for record in asked[1]:
             if (
                 seen := latest.get(record.instrument)
             ) is None or record.time > seen.time:
                 latest[record.instrument] = record
         self._weather = latest
+        return True
 
     def _async_unknown_answer(self, err: MyCirrusBodyShapeError) -> None:
         """Say once, and in a repair issue, that the answer's shape is unknown."""
@@ -267,7 +342,9 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         return self.scopes.granted(scope)
 
     def forget(self, serials: Iterable[str]) -> None:
-        """Forget instruments no longer followed."""
+        """Forget instruments no longer followed; their statistics stay."""
         for serial in serials:
             self._weather.pop(serial, None)
             self.periods.forget(serial)
+            self.progress.forget(serial)
+            self.events.forget(serial)

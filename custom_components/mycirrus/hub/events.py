@@ -1,10 +1,12 @@
-"""Which noise events have fired: each once, in time order, none from before set-up.
+"""Which noise events have fired: each once, in time order, none from before following.
 
 Events reach MyCirrus late when an instrument's modem was down, and every
-hour's re-read sees the last two days' events again: the events that fired are
-remembered (in a Store, so a restart forgets none) until they are older than
-that re-read reaches. An event that started before the entry was first set up
-never fires.
+hour's re-read sees the last two days' events again. An event found is
+waiting until its entity fires it: one found while the entity does not exist
+yet (at start-up) or cannot show it (its data unavailable) fires when it can.
+What fired is remembered (in a Store, so a restart forgets none) until it is
+older than the re-read reaches. An event that started before its instrument
+was followed never fires.
 """
 
 from __future__ import annotations
@@ -38,70 +40,97 @@ def event_key(event: NoiseEvent) -> EventKey:
     )
 
 
+def _moments(saved: Any) -> dict[str, datetime]:
+    """Return the readable moments of a saved mapping."""
+    if not isinstance(saved, dict):
+        return {}
+    return {
+        str(key): moment
+        for key, value in saved.items()
+        if (moment := dt_util.parse_datetime(str(value))) is not None
+    }
+
+
 class EventMemory:
-    """Remembers the events that fired, and since when events may fire."""
+    """Remembers since when each instrument's events fire, and which fired."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Remember nothing yet; ``async_load`` reads what the last run saved."""
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.events.{entry_id}"
         )
-        self.since: datetime | None = None
+        self.since: dict[str, datetime] = {}
         self._fired: dict[EventKey, datetime] = {}
+        self._waiting: dict[str, dict[EventKey, NoiseEvent]] = {}
 
     async def async_load(self) -> None:
-        """Read what was saved; the first set-up starts the clock."""
+        """Read what was saved."""
         saved = await self._store.async_load() or {}
-        since = dt_util.parse_datetime(str(saved.get("since", "")))
-        self._fired = {
-            key: moment
-            for key, value in dict(saved.get("fired", {})).items()
-            if (moment := dt_util.parse_datetime(str(value))) is not None
-        }
-        self.since = since or dt_util.utcnow()
-        if since is None:
+        self.since = _moments(saved.get("since"))
+        self._fired = _moments(saved.get("fired"))
+
+    def follow(self, serials: Iterable[str]) -> None:
+        """Start the clock of instruments followed from now on."""
+        now = dt_util.utcnow()
+        new = [serial for serial in serials if serial not in self.since]
+        for serial in new:
+            self.since[serial] = now
+        if new:
             self._save()
 
-    def new(
-        self, events: Iterable[NoiseEvent], forget_before: datetime
-    ) -> list[NoiseEvent]:
-        """Return the events that have not fired, in time order; mark them fired.
+    def found(self, events: Iterable[NoiseEvent], forget_before: datetime) -> None:
+        """Keep the events that have not fired, to wait until they fire.
 
         What is remembered of events that started before ``forget_before`` is
         forgotten: no re-read reaches them any more.
         """
-        since = self.since
-        assert since is not None  # loaded
-        fresh = sorted(
-            (
-                event
-                for event in {event_key(e): e for e in events}.values()
-                if event.start >= since and event_key(event) not in self._fired
-            ),
-            key=lambda event: (event.start, event.instrument),
-        )
+        for event in events:
+            since = self.since.get(event.instrument)
+            key = event_key(event)
+            if since is not None and event.start >= since and key not in self._fired:
+                self._waiting.setdefault(event.instrument, {})[key] = event
         old = [key for key, start in self._fired.items() if start < forget_before]
         for key in old:
             del self._fired[key]
-        for event in fresh:
-            self._fired[event_key(event)] = event.start
-        if fresh or old:
+        for waiting in self._waiting.values():
+            for key in [k for k, e in waiting.items() if e.start < forget_before]:
+                del waiting[key]
+        if old:
             self._save()
-        return fresh
+
+    def waiting(self) -> list[str]:
+        """Return the instruments with events waiting to fire."""
+        return [serial for serial, waiting in self._waiting.items() if waiting]
+
+    def take(self, serial: str) -> list[NoiseEvent]:
+        """Return an instrument's waiting events in time order; they have fired."""
+        waiting = self._waiting.pop(serial, {})
+        for key, event in waiting.items():
+            self._fired[key] = event.start
+        if waiting:
+            self._save()
+        return sorted(waiting.values(), key=lambda event: event.start)
+
+    def forget(self, serial: str) -> None:
+        """Forget an instrument no longer followed: followed again, it starts anew."""
+        self.since.pop(serial, None)
+        self._waiting.pop(serial, None)
+        self._save()
 
     def _save(self) -> None:
         self._store.async_delay_save(self._data, 1)
 
     def _data(self) -> dict[str, Any]:
         return {
-            "since": (self.since or dt_util.utcnow()).isoformat(),
+            "since": {
+                serial: since.isoformat() for serial, since in self.since.items()
+            },
             "fired": {key: start.isoformat() for key, start in self._fired.items()},
         }
 
     async def async_flush(self) -> None:
         """Write what is remembered now: a reload reads it at once."""
-        if self.since is not None:
-            await self._store.async_save(self._data())
+        await self._store.async_save(self._data())
 
     async def async_remove(self) -> None:
         """Forget everything of a deleted entry."""

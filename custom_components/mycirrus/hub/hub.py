@@ -103,6 +103,7 @@ class MyCirrusHub:
             self.store,
             self.scopes,
             options=lambda: self.options,
+            check_statuses=self.coordinator.async_check_now,
             on_auth_failed=self.async_auth_failed,
         )
         self.actions = ActionSender(
@@ -124,8 +125,9 @@ class MyCirrusHub:
     # -- life ---------------------------------------------------------------
 
     async def async_setup(self) -> None:
-        """Ask for every status once; raise as set-up does when that fails."""
+        """Read what the last run kept; ask for every status once (raises if not)."""
         async_prune_issues(self.hass, self.entry.entry_id, set(self.followed))
+        await self.noise.async_load(self.followed)
         await self.coordinator.async_config_entry_first_refresh()
         self._unsubscribe += [
             self.coordinator.async_add_listener(self._async_look_for_entities),
@@ -155,14 +157,14 @@ class MyCirrusHub:
     async def async_stop(self) -> None:
         """Stop everything; the websockets close within about a second."""
         self.store.async_close()
-        self.checks.cancel()
+        self.checks.close()
         while self._unsubscribe:
             self._unsubscribe.pop()()
         if self._stop_listener is not None:
             self._stop_listener()
             self._stop_listener = None
-        await self.push.async_stop()
         await self.noise.async_stop()
+        await self.push.async_stop()
 
     @callback
     def async_auth_failed(self, reason: str | None) -> None:
@@ -217,7 +219,7 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_request_refresh(), f"{DOMAIN} health"
         )
-        self.noise.async_refill(serial)
+        self.noise.async_refill()
 
     def _async_apply_options(self, options: EntryOptions) -> None:
         old, self.options = self.options, options

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_call_later
 
 from ..api import MyCirrusClient, NoiseEvent
 from ..const import DOMAIN
 from ..scopes import AskedOnce, KeyScopes
 from .backfill import Backfill
 from .data import NoiseDataCoordinator, NoiseState
+from .events import EventMemory
 from .options import EntryOptions
+from .progress import ReadProgress
 from .signals import event_signal
-from .statistics import async_offer_to_clear
+from .statistics import async_keep, async_offer_to_clear
 from .store import InstrumentStore
+
+
+async def async_forget_stored_data(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget what a deleted entry kept of its stored data (not its statistics)."""
+    await EventMemory(hass, entry_id).async_remove()
+    await ReadProgress(hass, entry_id).async_remove()
 
 
 class StoredData:
@@ -34,24 +40,33 @@ class StoredData:
         scopes: KeyScopes,
         *,
         options: Callable[[], EntryOptions],
+        check_statuses: Callable[[list[str]], Awaitable[None]],
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
-        """Wire the refreshes; nothing is asked yet."""
+        """Wire the refreshes; nothing is asked yet.
+
+        ``check_statuses`` asks for the statuses of instruments now.
+        """
         self.hass = hass
         self.entry = entry
+        self._check_statuses = check_statuses
         self.coordinator = NoiseDataCoordinator(
             hass,
             entry,
             client,
             store,
             options=options,
-            scopes=AskedOnce(scopes),
-            on_event=self._async_fire,
+            scopes=AskedOnce(scopes, self._async_still_ours),
             on_auth_failed=on_auth_failed,
         )
         self.backfill = Backfill(self.coordinator, on_auth_failed=on_auth_failed)
-        self._filling = asyncio.Lock()
-        self._retry: CALLBACK_TYPE | None = None
+        self._filling: asyncio.Task[None] | None = None
+
+    async def _async_still_ours(self, serials: list[str]) -> list[str]:
+        """Return those of ``serials`` whose statuses say they are still ours."""
+        await self._check_statuses(serials)
+        still = set(self.coordinator.noise_serials())
+        return [serial for serial in serials if serial in still]
 
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
@@ -59,74 +74,95 @@ class StoredData:
 
     def granted(self, scope: str) -> bool:
         """Return whether MyCirrus answered a call needing ``scope``."""
-        return self.coordinator.granted(scope)
+        return self.coordinator.scopes.granted(scope)
 
-    @property
-    def current(self) -> bool:
-        """Return whether the last refresh was answered."""
-        return self.coordinator.last_update_success
+    def available(self, scope: str | None) -> bool:
+        """Return whether the last refresh answered what ``scope`` reads."""
+        coordinator = self.coordinator
+        return coordinator.last_update_success and (
+            scope is None
+            or (
+                coordinator.scopes.may_ask(scope)
+                and scope not in coordinator.failures.failing
+            )
+        )
+
+    async def async_load(self, followed: Iterable[str]) -> None:
+        """Read what the last run kept: the events that fired, how far it read.
+
+        The history of the ``followed`` instruments goes on: no repair issue
+        offers to delete it (one an entry deleted before left).
+        """
+        for serial in followed:
+            async_keep(self.hass, serial)
+        await self.coordinator.events.async_load()
+        await self.coordinator.progress.async_load()
 
     @callback
     def async_start(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Refresh now and then regularly, in the background; fill the statistics.
 
-        ``listener`` hears of every refresh; the returned callback stops it.
+        ``listener`` hears of every refresh; the returned callback stops both.
         """
-        remove = self.coordinator.async_add_listener(listener)
+        removers = [
+            # The entities hear first, then the events fire.
+            self.coordinator.async_add_listener(listener),
+            self.coordinator.async_add_listener(self._async_refreshed),
+        ]
         self.entry.async_create_background_task(
-            self.hass, self._async_first(), f"{DOMAIN} first noise data"
+            self.hass, self.coordinator.async_refresh(), f"{DOMAIN} first noise data"
         )
-        return remove
-
-    async def _async_first(self) -> None:
-        await self.coordinator.events.async_load()
-        await self._async_refresh_and_fill()
-
-    async def _async_refresh_and_fill(self) -> None:
-        """Refresh, then fill what the statistics lacked before it.
-
-        Where they resume is read before the refresh imports the last two
-        days, one fill at a time.
-        """
-        async with self._filling:
-            plan = await self.backfill.async_plan()
-            await self.coordinator.async_refresh()
-            self._async_go_on_after(await self.backfill.async_run(plan))
-
-    @callback
-    def _async_go_on_after(self, wait: float | None) -> None:
-        """Go on with the backfill after a pause or an outage, from where it was.
-
-        A timer, not a sleeping task: nothing waits on the backfill meanwhile.
-        """
-        if self._retry is not None:
-            self._retry()
-            self._retry = None
-        if wait is None:
-            return
 
         @callback
-        def go_on(_now: datetime) -> None:
-            self._retry = None
-            self.entry.async_create_background_task(
-                self.hass, self._async_go_on(), f"{DOMAIN} backfill"
-            )
+        def stop() -> None:
+            for remove in removers:
+                remove()
 
-        self._retry = async_call_later(self.hass, wait, go_on)
-
-    async def _async_go_on(self) -> None:
-        async with self._filling:
-            remaining = self.backfill.remaining
-            self._async_go_on_after(await self.backfill.async_run(remaining))
+        return stop
 
     @callback
-    def async_refill(self, why: str) -> None:
-        """Refresh, then fill what the statistics lack, in the background.
+    def _async_refreshed(self) -> None:
+        """After a refresh: fire the events found, fill what the statistics lack.
 
-        For an instrument just added, or options that ask for other values.
+        Events fire from here, once every entity knows whether its data is
+        available: an event entity takes its instrument's events when it can
+        show them.
+        """
+        for serial in self.coordinator.events.waiting():
+            async_dispatcher_send(self.hass, event_signal(self.entry.entry_id, serial))
+        if (
+            self.coordinator.last_update_success
+            and self._filling is None
+            and self.backfill.plan()
+        ):
+            self._filling = self.entry.async_create_background_task(
+                self.hass, self._async_fill(), f"{DOMAIN} backfill"
+            )
+
+    async def _async_fill(self) -> None:
+        """Fill what the statistics lack; a failure waits for the next refresh."""
+        try:
+            if await self.backfill.async_run() and self.backfill.plan():
+                # An instrument or a value added meanwhile; anything more
+                # waits for the next refresh.
+                await self.backfill.async_run()
+        finally:
+            self._filling = None
+
+    def take_events(self, serial: str) -> list[NoiseEvent]:
+        """Return an instrument's events waiting to fire, oldest first."""
+        return self.coordinator.events.take(serial)
+
+    @callback
+    def async_refill(self) -> None:
+        """Refresh soon: an instrument was added, or the values to keep changed.
+
+        The refresh reads what is new; the backfill follows.
         """
         self.entry.async_create_background_task(
-            self.hass, self._async_refresh_and_fill(), f"{DOMAIN} noise data {why}"
+            self.hass,
+            self.coordinator.async_request_refresh(),
+            f"{DOMAIN} noise data refresh",
         )
 
     @callback
@@ -140,22 +176,20 @@ class StoredData:
 
     @callback
     def async_options_changed(self, old: EntryOptions, new: EntryOptions) -> None:
-        """Apply a new refresh interval, values, backfill or rating hours."""
-        self.coordinator.update_interval = new.data_interval
-        if (old.stored_values, old.backfill, old.rating_hours) != (
-            new.stored_values,
-            new.backfill,
-            new.rating_hours,
-        ):
-            self.async_refill("options")
+        """Apply a new refresh interval, values, backfill or rating hours.
+
+        New rating hours need no request: the periods are at hand.
+        """
+        coordinator = self.coordinator
+        coordinator.update_interval = new.data_interval
+        if old.stored_values != new.stored_values:
+            self.async_refill()
+        elif old.rating_hours != new.rating_hours and coordinator.last_update_success:
+            coordinator.async_set_updated_data(coordinator.state())
 
     async def async_stop(self) -> None:
-        """Keep what fired for the next set-up (a reload reads it at once)."""
-        self._async_go_on_after(None)
+        """Keep what fired and how far it read for the next set-up."""
+        if self._filling is not None:
+            self._filling.cancel()
         await self.coordinator.events.async_flush()
-
-    @callback
-    def _async_fire(self, event: NoiseEvent) -> None:
-        async_dispatcher_send(
-            self.hass, event_signal(self.entry.entry_id, event.instrument), event
-        )
+        await self.coordinator.progress.async_flush()

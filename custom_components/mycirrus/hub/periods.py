@@ -108,6 +108,7 @@ class PeriodKeeper:
         """Forget an instrument no longer followed; its statistics stay."""
         for kept in (self.lengths, self.latest, self._rated):
             kept.pop(serial, None)
+        self.importer.forget(serial)
 
     def per_hour(self, serials: Iterable[str], assumed: float) -> float:
         """Return how many periods an hour of ``serials`` holds.

@@ -162,6 +162,15 @@ class StatisticsImporter:
         """
         await get_instance(self.hass).async_block_till_done()
 
+    def forget(self, serial: str) -> None:
+        """Forget what was imported of an instrument.
+
+        Its statistics may be deleted before it is followed again: then every
+        hour is imported anew.
+        """
+        for key in [key for key in self._imported if key[0] == serial]:
+            del self._imported[key]
+
     @callback
     def async_import(self, rows: Rows, keep_from: datetime) -> int:
         """Import the rows not imported as they are; return how many went.

@@ -153,12 +153,14 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
                 except Exception as err:  # noqa: BLE001 - one instrument's failure, whatever it is, must not end the others'
                     return Answer(stamp, asked_at, err)
 
-        self._asking.update(serials)
+        # Those another round asks already stay its own.
+        mine = set(serials) - self._asking
+        self._asking.update(mine)
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = {serial: group.create_task(ask(serial)) for serial in serials}
         finally:
-            self._asking.difference_update(serials)
+            self._asking.difference_update(mine)
         if stop is not None:
             raise stop
         return {
@@ -183,6 +185,15 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
                 seconds=pause
             )  # pragma: no mutate (per release)
         return round_error(err, pause)
+
+    async def async_check_now(self, serials: list[str]) -> None:
+        """Ask for these statuses now, due or not (a 429 or 401 raises).
+
+        For a 403 on a request for several instruments: whether one of them
+        has left the account, or the key lacks the scope. Even those a round
+        asks already: its answers may come after this is needed.
+        """
+        self.store.async_outcomes(await self._async_ask(serials))
 
     @callback
     def async_schedule_fetch(self, serial: str) -> None:
