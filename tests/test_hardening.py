@@ -27,7 +27,11 @@ from custom_components.mycirrus.hub.ratelimit import (
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 from simulator import ALL_SCOPES, Simulator
 
@@ -383,6 +387,11 @@ async def test_replaced_subentry_with_the_same_serial(
 ) -> None:
     entry = await set_up()
     old = entry.runtime_data
+    before = {
+        state.entity_id: state.state
+        for state in hass.states.async_all()
+        if state.entity_id.split(".")[1].startswith("site_gate_")
+    }
     replaced = next(s for s in entry.subentries.values() if s.unique_id == ONLINE)
     hass.config_entries.async_remove_subentry(entry, replaced.subentry_id)
     new = ConfigSubentry(
@@ -400,6 +409,21 @@ async def test_replaced_subentry_with_the_same_serial(
     assert device is not None
     assert device_subentry_id(device) == new.subentry_id
     assert hass.states.get("binary_sensor.site_gate_online").state == "on"
+    # Removed and added in one pass, it gets every entity back, as available
+    # as it was.
+    after = {
+        state.entity_id: state.state
+        for state in hass.states.async_all()
+        if state.entity_id.split(".")[1].startswith("site_gate_")
+    }
+    assert after.keys() == before.keys()
+    registry = er.async_get(hass)
+    assert {registry.async_get(e).config_subentry_id for e in after} == {
+        new.subentry_id
+    }
+    assert {e for e, s in after.items() if s == "unavailable"} == {
+        e for e, s in before.items() if s == "unavailable"
+    }
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
