@@ -155,7 +155,7 @@ TARGETS: dict[str, list[str]] = {
         "Backfill.plan",
         "Backfill._async_fill",
     ],
-    "custom_components/mycirrus/scopes.py": ["AskedOnce.async_ask"],
+    "custom_components/mycirrus/scopes.py": ["DataScopes.async_ask"],
     "custom_components/mycirrus/hub/statistics.py": [
         "StatisticsImporter.async_import",
         "hour_rows",

@@ -428,3 +428,27 @@ async def test_an_instrument_leaving_the_account_is_no_missing_scope(
         NOW.isoformat()
     )
     assert hass.states.get("binary_sensor.site_gate_online").state == STATE_UNAVAILABLE
+
+
+async def test_a_403_is_no_missing_scope_while_a_status_is_unknown(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    simulator.add_key(API_KEY, instruments=set(simulator.instruments) - {ONLINE})
+    simulator.add_fault("server_error", serial=ONLINE, endpoint="status")
+    await async_advance(hass, freezer, FIVE_MINUTES)
+    # The site gate's status does not answer: the 403 may be its, not the key's.
+    scopes = entry.runtime_data.scopes.as_dict()
+    assert scopes["data.noise:read"] == scopes["data.events:read"] == "granted"
+    assert hass.states.get("sensor.stage_left_laeq_period").state == STATE_UNAVAILABLE
+    simulator.clear_faults()
+    for _ in range(2):
+        await async_advance(hass, freezer, FIVE_MINUTES)
+    assert hass.states.get("sensor.stage_left_laeq_period").attributes["start"] == (
+        (NOW + timedelta(minutes=10)).isoformat()
+    )
+    # The site gate left the account: its stored data is shown no more.
+    assert hass.states.get(PERIOD).state == STATE_UNAVAILABLE

@@ -507,3 +507,48 @@ async def test_the_backfill_stops_for_a_refused_key(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     await async_advance(hass, freezer, 300)
     assert entry.runtime_data.noise.backfill.requests == 1
+
+
+async def test_the_backfill_goes_on_after_a_long_pause(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.add_fault("slow", endpoint="measurements", count=1)
+    simulator.add_fault(
+        "rate_limit", endpoint="measurements", count=1, retry_after="600"
+    )
+    entry = await set_up_at_now(set_up, freezer)
+    # Refreshes inside the pause ask nothing and start no backfill.
+    await async_advance(hass, freezer, 300)
+    assert entry.runtime_data.noise.backfill.requests == 1
+    for _ in range(2):
+        await async_advance(hass, freezer, 300)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+    assert entry.runtime_data.noise.backfill.requests == 2
+
+
+async def test_no_history_comes_back_for_an_instrument_removed_meanwhile(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to(NOW)
+    release = simulator.hold(endpoint="measurements")
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await simulator.wait_until(lambda: simulator.requests["measurements"] == 1)
+    # Removed while the first answer, which holds its periods, is on its way.
+    subentry_id = config_entry.runtime_data.records[ONLINE].subentry_id
+    hass.config_entries.async_remove_subentry(config_entry, subentry_id)
+    await hass.async_block_till_done()
+    release.set()
+    await async_settle(hass)
+    rows = await hourly(hass, [LAEQ, QUARTER_LAEQ], NOW - timedelta(days=7), NOW)
+    assert LAEQ not in rows
+    assert len(rows[QUARTER_LAEQ]) == 7 * 24

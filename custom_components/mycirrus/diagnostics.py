@@ -11,7 +11,7 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import DOMAIN
+from .const import DOMAIN, SCOPE_ENVIRO, SCOPE_EVENTS, SCOPE_NOISE
 from .model import InstrumentRecord
 from .runtime import MyCirrusConfigEntry, MyCirrusHub, loaded_hub
 
@@ -82,10 +82,16 @@ def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
     return {
         "last_update_success": coordinator.last_update_success,
         "update_interval_seconds": _seconds(coordinator.update_interval),
-        "last_periods_read": coordinator.read_window,
+        "last_periods_read": (
+            [window.start, window.end] if (window := coordinator.read_window) else None
+        ),
         "last_two_days_read_at": dict(sorted(coordinator.trailing_at.items())),
         "failing": sorted(coordinator.failures.failing),
-        "scopes_refused": sorted(coordinator.scopes.refused),
+        "scopes_missing": [
+            scope
+            for scope in (SCOPE_NOISE, SCOPE_EVENTS, SCOPE_ENVIRO)
+            if coordinator.scopes.missing(scope)
+        ],
         "statistics_read_until": coordinator.progress.as_dict(),
         "statistics": periods.importer.available,
         "periods_taken": periods.periods_taken,

@@ -121,7 +121,7 @@ class MyCirrusDataEntity(MyCirrusEntity):
         """
         return (
             not self.hub.store.auth_failed
-            and self.hub.noise.available(self.entity_description.scope)
+            and self.hub.noise.available(self.entity_description.scope, self.serial)
             and self.hub.noise.state(self.serial) is not None
         )
 

@@ -100,19 +100,18 @@ class KeyScopes:
 
 
 @dataclass(slots=True)
-class AskedOnce:
-    """The scopes of the stored data: a key seen to lack one is not asked again.
+class DataScopes:
+    """The scopes of the stored data, asked for every instrument at once.
 
-    Asked at most once per set-up, unlike the hourly re-check of the others:
-    the stored data is fetched every few minutes, for every instrument. One
+    A key seen to lack one is asked again at most hourly, as the others. One
     request asks for many instruments, and a 403 also means that one of them
     is not on the account: ``still_ours`` asks their statuses and returns
-    those still on it.
+    those still on it, or None when not every status answered (then nothing
+    is known yet, and the request failed).
     """
 
     scopes: KeyScopes
-    still_ours: Callable[[list[str]], Awaitable[list[str]]]
-    refused: set[str] = field(default_factory=set)
+    still_ours: Callable[[list[str]], Awaitable[list[str] | None]]
     # Instruments this refresh found still ours: a second 403 asks no statuses.
     _ours: set[str] = field(default_factory=set)
 
@@ -120,14 +119,27 @@ class AskedOnce:
         """Forget what the last refresh found of the instruments."""
         self._ours = set()
 
+    def may_ask(self, scope: str) -> bool:
+        """Return whether a call needing ``scope`` may be made now."""
+        return self.scopes.may_try(scope)
+
+    def missing(self, scope: str) -> bool:
+        """Return whether the key was seen to lack ``scope``."""
+        return self.scopes.missing(scope)
+
+    def granted(self, scope: str) -> bool:
+        """Return whether MyCirrus answered a call needing ``scope``."""
+        return self.scopes.state(scope) is ScopeState.GRANTED
+
     async def async_ask[T](
         self, scope: str, serials: list[str], call: Callable[[list[str]], Awaitable[T]]
     ) -> tuple[list[str], T] | None:
         """Return the serials asked and ``call``'s answer for them.
 
         None if MyCirrus refused it for want of ``scope``: a 403 is the
-        scope's only when every instrument asked for is still on the account;
-        without those that are not, the request is made again.
+        scope's only when every instrument asked for answered its status;
+        without those that are not ours, the request is made again. Raises
+        the 403 while a status did not answer.
         """
         while True:
             try:
@@ -136,33 +148,23 @@ class AskedOnce:
                 if set(serials) <= self._ours:
                     left = serials
                 else:
-                    left = await self.still_ours(serials)
-                    self._ours.update(left)
+                    found = await self.still_ours(serials)
+                    if found is None:
+                        raise
+                    left = found
+                self._ours.update(left)
                 if left and len(left) < len(serials):
                     serials = left
                     continue
                 if left:
-                    self.refuse(scope)
+                    self._refuse(scope)
                 return None
-            self.answered(scope)
+            self.scopes.granted(scope)
             return serials, answer
 
-    def may_ask(self, scope: str) -> bool:
-        """Return whether a call needing ``scope`` may be made."""
-        return scope not in self.refused
-
-    def granted(self, scope: str) -> bool:
-        """Return whether MyCirrus answered a call needing ``scope``."""
-        return self.scopes.state(scope) is ScopeState.GRANTED
-
-    def answered(self, scope: str) -> None:
-        """Note that MyCirrus answered a call needing ``scope``."""
-        self.scopes.granted(scope)
-
-    def refuse(self, scope: str) -> None:
-        """Note that MyCirrus refused a call for want of ``scope``: ask no more."""
-        _LOGGER.info("The MyCirrus API key lacks the %s scope", scope)
-        self.refused.add(scope)
+    def _refuse(self, scope: str) -> None:
+        if not self.scopes.missing(scope):
+            _LOGGER.info("The MyCirrus API key lacks the %s scope", scope)
         self.scopes.lacking(scope)
 
 

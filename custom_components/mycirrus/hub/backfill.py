@@ -5,8 +5,9 @@ whose reading stopped (Home Assistant was down, MyCirrus failed, a pause)
 goes on from where it stopped (progress.py), at most 31 days back. After each
 answered refresh, the backfill reads what lies between each statistic's point
 and where the refresh began: one request at a time for all instruments that
-start at the same hour, each sized to about RECORDS_PER_REQUEST periods. A
-failure stops it; the next refresh starts it again from where it stopped.
+start at the same hour, each sized to about RECORDS_PER_REQUEST periods
+(smaller after a time-out). A failure stops its group; the next refresh
+starts it again from where it stopped.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ import logging
 
 from homeassistant.util import dt as dt_util
 
-from ..api import MAX_DATA_SPAN, MyCirrusAuthenticationError, MyCirrusError
+from ..api import (
+    MAX_DATA_SPAN,
+    MyCirrusAuthenticationError,
+    MyCirrusConnectionError,
+    MyCirrusError,
+    MyCirrusRateLimitError,
+)
 from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, TRAILING_WINDOW
-from .data import NoiseDataCoordinator, hour_floor
+from .data import NoiseDataCoordinator, ReadWindow, hour_floor
 from .events import trailing_start
 from .statistics import Key, Rows
 
@@ -34,6 +41,8 @@ ASSUMED_PERIOD = 60.0
 # Hourly rows imported together (the statistics of about 30 days of 50
 # instruments' four values come in five imports).
 ROWS_PER_IMPORT = 30_000
+# Requests shrink after each time-out, down to this fraction of their size.
+MAX_SHRINK = 16
 
 
 class Backfill:
@@ -49,82 +58,110 @@ class Backfill:
         self.coordinator = coordinator
         self._on_auth_failed = on_auth_failed
         self.requests = 0
+        # Requests are this many times smaller after a time-out.
+        self.shrink = 1
 
     def plan(self) -> Plan:
         """Return where the reading of each instrument with a gap resumes, by hour.
 
         A gap is what lies between a statistic's point and where the last
-        answered refresh began; none before 31 days ago is read.
+        answered refresh began, for the instruments that refresh read; none
+        before 31 days ago is read.
         """
         coordinator = self.coordinator
-        progress = coordinator.progress
-        if (
-            coordinator.read_window is None
-            or not coordinator.periods.importer.available
-        ):
+        window = coordinator.read_window
+        if window is None or not coordinator.periods.importer.available:
             return {}
-        began = coordinator.read_window[0]
         oldest = hour_floor(dt_util.utcnow() - timedelta(days=MAX_BACKFILL_DAYS))
         values = coordinator.options().stored_values
         plan: defaultdict[datetime, list[str]] = defaultdict(list)
         for serial in coordinator.noise_serials():
-            keys = [(serial, value) for value in values]
-            progress.skip(keys, oldest)
-            points = [p for key in keys if (p := progress.until(key)) is not None]
-            if points and (start := min(points)) < began:
+            points = [
+                point
+                for value in values
+                if (point := coordinator.progress.until((serial, value))) is not None
+            ]
+            if (
+                serial in window.serials
+                and points
+                and (start := max(min(points), oldest)) < window.start
+            ):
                 plan[start].append(serial)
         return dict(plan)
 
     async def async_run(self) -> bool:
         """Read what the plan says the statistics lack, oldest first.
 
-        Returns whether all of it was read; a failure stops it.
+        Returns whether all of it was read. A failure leaves its group where
+        it stopped and goes on with the others; a pause or a refused key
+        stops it all.
         """
         window = self.coordinator.read_window
         plan = self.plan()
         if window is None or not plan:
             return True
+        done = True
         for start, serials in sorted(plan.items()):
-            if not await self._async_fill(serials, start, window):
+            filled = await self._async_fill(serials, start, window)
+            if filled is None:
                 return False
-        return True
+            done = done and filled
+        return done
 
     async def _async_fill(
-        self, serials: list[str], start: datetime, window: tuple[datetime, datetime]
-    ) -> bool:
+        self, serials: list[str], start: datetime, window: ReadWindow
+    ) -> bool | None:
         """Read ``serials`` from ``start`` to where ``window`` (the refresh) began.
 
-        Returns whether it got there. A point moves once the rows are imported.
+        Returns whether it got there; None when nothing more may be asked (a
+        pause, a refused key). A point moves once the rows are imported.
         """
         coordinator = self.coordinator
         keeper = coordinator.periods
         progress = coordinator.progress
-        until, joined = window
         options = coordinator.options()
         keys: list[Key] = [
             (s, value) for s in serials for value in options.stored_values
         ]
+        progress.skip(keys, start)  # what lies before 31 days ago is not read
         rows: Rows = {}
         gathered_from = start
-        while start < until:
-            hours = RECORDS_PER_REQUEST / keeper.per_hour(serials, ASSUMED_PERIOD)
+        while start < window.start:
+            # One removed meanwhile is asked for no more.
+            if not (serials := [s for s in serials if s in coordinator.store.records]):
+                return True
+            hours = RECORDS_PER_REQUEST / (
+                keeper.per_hour(serials, ASSUMED_PERIOD) * self.shrink
+            )
             span = min(timedelta(hours=max(1, int(hours))), MAX_DATA_SPAN)
-            end = min(start + span, until)
+            end = min(start + span, window.start)
+            filled: bool | None = False
             try:
                 self.requests += 1
                 measurements = await coordinator.client.measurements(
                     serials, start, end, values=keeper.values_to_ask(options)
                 )
+            except MyCirrusRateLimitError:
+                filled = None
             except MyCirrusAuthenticationError:
                 self._on_auth_failed(None)
+                filled = None
             except MyCirrusError as err:
-                # A pause, an outage, a 403 of an instrument gone: the next
-                # refresh says which, and starts the backfill again.
+                # An outage, a 403 of an instrument gone: the next refresh says
+                # which, and starts the backfill again. After a time-out, ask
+                # for less at a time.
+                if isinstance(err, MyCirrusConnectionError):
+                    self.shrink = min(2 * self.shrink, MAX_SHRINK)
                 _LOGGER.debug("Backfill of %s stopped: %s", serials, err)
             else:
-                await keeper.async_take(measurements, start, end, options, rows=rows)
+                await keeper.async_take(
+                    coordinator.followed(measurements), start, end, options, rows=rows
+                )
                 start = end
-                if sum(map(len, rows.values())) >= ROWS_PER_IMPORT or end >= until:
+                if (
+                    sum(map(len, rows.values())) >= ROWS_PER_IMPORT
+                    or end >= window.start
+                ):
                     await self._async_import(rows)
                     progress.read(keys, gathered_from, end)
                     gathered_from = end
@@ -132,9 +169,9 @@ class Backfill:
             # What was read so far is kept; the rest waits.
             await self._async_import(rows)
             progress.read(keys, gathered_from, start)
-            return False
+            return filled
         # The refresh read on from there.
-        progress.read(keys, until, joined)
+        progress.read(keys, window.start, window.end)
         return True
 
     async def _async_import(self, rows: Rows) -> None:
@@ -145,6 +182,10 @@ class Backfill:
         request. Waiting keeps its queue, and the memory it holds, small.
         """
         importer = self.coordinator.periods.importer
-        importer.async_import(rows, trailing_start(dt_util.utcnow(), TRAILING_WINDOW))
+        records = self.coordinator.store.records
+        importer.async_import(
+            {key: key_rows for key, key_rows in rows.items() if key[0] in records},
+            trailing_start(dt_util.utcnow(), TRAILING_WINDOW),
+        )
         rows.clear()
         await importer.async_written()

@@ -10,10 +10,10 @@ the rating levels of yesterday; how far each statistic was read is kept
 events wait to fire once (events.py).
 
 Each endpoint fails alone: its entities are unavailable, the others' are not.
-A key without a scope is asked once per set-up: that scope's entities and
-statistics are left out. One request asks for every instrument, and a 403 may
-mean that one of them left the account: the statuses are asked before a 403
-is taken for a missing scope.
+A key without a scope is asked again at most hourly: meanwhile that scope's
+entities and statistics are left out. One request asks for every instrument,
+and a 403 may mean that one of them left the account: the statuses are asked
+before a 403 is taken for a missing scope (scopes.py).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
+from typing import NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -48,7 +49,7 @@ from ..const import (
     TRAILING_WINDOW,
 )
 from ..issues import async_clear_answer_issue, async_raise_answer_issue
-from ..scopes import AskedOnce
+from ..scopes import DataScopes
 from .events import EventMemory, trailing_start
 from .options import EntryOptions
 from .periods import PeriodKeeper
@@ -70,6 +71,14 @@ class NoiseState:
     period_end: datetime | None = None
     rating: RatingLevels | None = None  # yesterday's, in Home Assistant's zone
     weather: WeatherRecord | None = None  # the latest reading
+
+
+class ReadWindow(NamedTuple):
+    """What an answered request for periods read: from, to, and whose."""
+
+    start: datetime
+    end: datetime
+    serials: frozenset[str]
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -128,7 +137,7 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         store: InstrumentStore,
         *,
         options: Callable[[], EntryOptions],
-        scopes: AskedOnce,
+        scopes: DataScopes,
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
         """Initialise; nothing is fetched yet."""
@@ -151,7 +160,7 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         # When each endpoint's last two days were last read.
         self.trailing_at: dict[str, datetime] = {}
         # The window of the last answered request for periods.
-        self.read_window: tuple[datetime, datetime] | None = None
+        self.read_window: ReadWindow | None = None
         self.failures = EndpointFailures()
         self._shape_logged = False
 
@@ -170,6 +179,15 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             for serial, record in self.store.records.items()
             if record.measures_noise and record.error not in _ASKED_ALONE
         ]
+
+    def followed(self, measurements: list[Measurement]) -> list[Measurement]:
+        """Return the periods of the instruments still followed.
+
+        One removed while its answer was on its way is forgotten: its
+        statistics must not come back once deleted.
+        """
+        records = self.store.records
+        return [m for m in measurements if m.instrument in records]
 
     def weather_serials(self) -> list[str]:
         """Return the followed instruments with the Weather feature."""
@@ -201,7 +219,9 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
                 if await fetch(now):
                     asked.add(scope)
             except MyCirrusRateLimitError:
-                break  # the status coordinator says why; the rest waits
+                # The status coordinator says why; the rest waits, and what
+                # failed before still counts as failed.
+                return self.state()
             except MyCirrusAuthenticationError as err:
                 self._on_auth_failed(None)
                 raise ConfigEntryAuthFailed(
@@ -263,13 +283,13 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             return True
         serials, measurements = asked
         async_clear_answer_issue(self.hass, self.config_entry)
-        await self.periods.async_take(measurements, start, now, options)
+        await self.periods.async_take(self.followed(measurements), start, now, options)
         self.progress.read(
             [(s, value) for s in serials for value in options.stored_values],
             start,
             now,
         )
-        self.read_window = (start, now)
+        self.read_window = ReadWindow(start, now, frozenset(serials))
         if trailing:
             self.trailing_at[SCOPE_NOISE] = now
         return True

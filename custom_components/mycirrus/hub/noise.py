@@ -11,7 +11,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from ..api import MyCirrusClient, NoiseEvent
 from ..const import DOMAIN
-from ..scopes import AskedOnce, KeyScopes
+from ..scopes import DataScopes, KeyScopes
 from .backfill import Backfill
 from .data import NoiseDataCoordinator, NoiseState
 from .events import EventMemory
@@ -40,7 +40,7 @@ class StoredData:
         scopes: KeyScopes,
         *,
         options: Callable[[], EntryOptions],
-        check_statuses: Callable[[list[str]], Awaitable[None]],
+        check_statuses: Callable[[list[str]], Awaitable[set[str]]],
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
         """Wire the refreshes; nothing is asked yet.
@@ -56,17 +56,23 @@ class StoredData:
             client,
             store,
             options=options,
-            scopes=AskedOnce(scopes, self._async_still_ours),
+            scopes=DataScopes(scopes, self._async_still_ours),
             on_auth_failed=on_auth_failed,
         )
         self.backfill = Backfill(self.coordinator, on_auth_failed=on_auth_failed)
         self._filling: asyncio.Task[None] | None = None
 
-    async def _async_still_ours(self, serials: list[str]) -> list[str]:
-        """Return those of ``serials`` whose statuses say they are still ours."""
-        await self._check_statuses(serials)
+    async def _async_still_ours(self, serials: list[str]) -> list[str] | None:
+        """Return those of ``serials`` whose statuses say they are still ours.
+
+        None if none has gone but not every status answered: nothing is known.
+        """
+        answered = await self._check_statuses(serials)
         still = set(self.coordinator.noise_serials())
-        return [serial for serial in serials if serial in still]
+        left = [serial for serial in serials if serial in still]
+        if len(left) == len(serials) and not answered.issuperset(serials):
+            return None
+        return left
 
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
@@ -76,13 +82,19 @@ class StoredData:
         """Return whether MyCirrus answered a call needing ``scope``."""
         return self.coordinator.scopes.granted(scope)
 
-    def available(self, scope: str | None) -> bool:
-        """Return whether the last refresh answered what ``scope`` reads."""
+    def available(self, scope: str | None, serial: str) -> bool:
+        """Return whether the last refresh answered what ``scope`` reads.
+
+        Not for an instrument left out of the requests (MyCirrus no longer
+        knows it, or it left the account): what it shows would not move on.
+        """
         coordinator = self.coordinator
-        return coordinator.last_update_success and (
+        return (
+            coordinator.last_update_success and serial in coordinator.noise_serials()
+        ) and (
             scope is None
             or (
-                coordinator.scopes.may_ask(scope)
+                not coordinator.scopes.missing(scope)
                 and scope not in coordinator.failures.failing
             )
         )
@@ -132,7 +144,8 @@ class StoredData:
             async_dispatcher_send(self.hass, event_signal(self.entry.entry_id, serial))
         if (
             self.coordinator.last_update_success
-            and self._filling is None
+            and not self.coordinator.client.limiter.paused
+            and (self._filling is None or self._filling.done())
             and self.backfill.plan()
         ):
             self._filling = self.entry.async_create_background_task(
@@ -141,13 +154,10 @@ class StoredData:
 
     async def _async_fill(self) -> None:
         """Fill what the statistics lack; a failure waits for the next refresh."""
-        try:
-            if await self.backfill.async_run() and self.backfill.plan():
-                # An instrument or a value added meanwhile; anything more
-                # waits for the next refresh.
-                await self.backfill.async_run()
-        finally:
-            self._filling = None
+        if await self.backfill.async_run() and self.backfill.plan():
+            # An instrument or a value added meanwhile; anything more waits
+            # for the next refresh.
+            await self.backfill.async_run()
 
     def take_events(self, serial: str) -> list[NoiseEvent]:
         """Return an instrument's events waiting to fire, oldest first."""

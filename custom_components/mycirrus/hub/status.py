@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .. import model
 from ..api import (
+    InstrumentStatus,
     MyCirrusAuthenticationError,
     MyCirrusClient,
     MyCirrusError,
@@ -186,14 +187,21 @@ class MyCirrusCoordinator(DataUpdateCoordinator[None]):
             )  # pragma: no mutate (per release)
         return round_error(err, pause)
 
-    async def async_check_now(self, serials: list[str]) -> None:
-        """Ask for these statuses now, due or not (a 429 or 401 raises).
+    async def async_check_now(self, serials: list[str]) -> set[str]:
+        """Ask for these statuses now, due or not; return those answered.
 
         For a 403 on a request for several instruments: whether one of them
         has left the account, or the key lacks the scope. Even those a round
-        asks already: its answers may come after this is needed.
+        asks already: its answers may come after this is needed. A 429 or 401
+        raises.
         """
-        self.store.async_outcomes(await self._async_ask(serials))
+        asked = await self._async_ask(serials)
+        self.store.async_outcomes(asked)
+        return {
+            serial
+            for serial, answer in asked.items()
+            if isinstance(answer.outcome, InstrumentStatus)
+        }
 
     @callback
     def async_schedule_fetch(self, serial: str) -> None:
