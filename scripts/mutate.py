@@ -2,14 +2,16 @@
 
 Changes one AST node at a time in the functions listed in TARGETS, runs the
 tests that cover the function against each such mutant in a throw-away copy of
-the repository, and reports every mutant no test kills, with its diff.
+the repository (the quickest first, up to the first failure), and reports
+every mutant no test kills, with its diff.
 
     scripts/mutate --jobs 2
     scripts/mutate --target custom_components/mycirrus/api/limiter.py:RateLimiter.pause
     scripts/mutate --list
 
-The whole suite runs once, in a copy, with per-test coverage; the map of lines
-to tests is cached in the temp directory, keyed by tests/ and custom_components/.
+The whole suite runs once, in a copy, with per-test coverage and durations;
+the map of lines to tests is cached in the temp directory, keyed by tests/ and
+custom_components/.
 Tests that fail without a mutant are left out; a function no test covers gets the
 whole suite ("not covered"). Logging calls stay unless --mutate-logging is given.
 Nothing is written in the repository. Exit status 1 when a mutant survived.
@@ -435,7 +437,8 @@ def coverage_map(base: Path, timeout: int) -> dict[str, Any]:
     began = time.monotonic()
     repo = base.parent / "coverage" / "repo"
     shutil.copytree(base, repo)
-    args = ["-q", "-rfE", f"--timeout={timeout}", "--cov=custom_components"]
+    args = ["-q", "-rfE", "--durations=0", "--durations-min=0"]
+    args += [f"--timeout={timeout}", "--cov=custom_components"]
     args += ["--cov-context=test", "--cov-report=", "--cov-fail-under=0"]
     status, out = run(args, repo, 3600)
     if not (repo.parent / ".coverage").is_file():
@@ -460,7 +463,16 @@ def coverage_map(base: Path, timeout: int) -> dict[str, Any]:
     done = tally[-1] if tally else "no tally"
     print(f"coverage run: {done} ({seconds:.0f} s, exit status {status})")
     failing = sorted({m[1] for m in found})
-    result = {"tests": list(tests), "lines": lines, "failing": failing}
+    # How long each test takes: its mutants' runs try the quickest first.
+    durations: dict[str, float] = {}
+    for took, test in re.findall(r"^([\d.]+)s \w+ +(tests/\S+)$", out, re.MULTILINE):
+        durations[test] = durations.get(test, 0.0) + float(took)
+    result = {
+        "tests": list(tests),
+        "lines": lines,
+        "failing": failing,
+        "durations": durations,
+    }
     CACHE.mkdir(exist_ok=True)
     cache.write_text(json.dumps(result))
     return result
@@ -472,7 +484,9 @@ def selection(cov: dict[str, Any], target: Target) -> tuple[list[str], bool]:
     by_line = cov["lines"].get(target.path, {})
     indexes = {i for line in target.lines for i in by_line.get(str(line), [])}
     if ids := sorted({cov["tests"][i] for i in indexes} - failing):
-        return ids, True
+        # Quickest first: a mutant is most often killed by a short test.
+        took = cov.get("durations", {})
+        return sorted(ids, key=lambda test: took.get(test, 0.0)), True
     # No test covers it: the whole suite, less what fails without a mutant.
     skip = [("--deselect" if "::" in f else "--ignore", f) for f in sorted(failing)]
     return ["tests", *[arg for pair in skip for arg in pair]], False
