@@ -564,9 +564,7 @@ async def test_unexpected_error_on_one_instrument_is_contained(
     # The answer of 0 s is still current; the bug is logged at once, once.
     assert hass.states.get(SITE_GATE[0]).state == "on"
     assert hass.states.get("binary_sensor.stage_left_online").state == "on"
-    (line,) = [
-        r for r in caplog.records if r.exc_info and r.name.startswith("custom")
-    ]
+    (line,) = [r for r in caplog.records if r.exc_info and r.name.startswith("custom")]
     assert line.getMessage() == (
         f"Unexpected error asking MyCirrus for the status of {ONLINE}"
     )

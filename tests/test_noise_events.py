@@ -178,3 +178,45 @@ async def test_an_instrument_added_fires_none_of_its_past_events(
 def followed(simulator: Simulator) -> list[SimInstrument]:
     """The site gate only: a test adds another."""
     return [simulator.instruments[ONLINE]]
+
+
+async def test_an_instrument_removed_while_unloaded_starts_anew_when_followed_again(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    followed: list[SimInstrument],
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    stage_left = ConfigSubentry(
+        data={CONF_SERIAL: CALIBRATING},
+        subentry_type=SUBENTRY_TYPE_INSTRUMENT,
+        title="Stage left",
+        unique_id=CALIBRATING,
+    )
+    hass.config_entries.async_add_subentry(entry, stage_left)
+    await async_settle(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    # Removed while the entry is not loaded: no listener hears of it.
+    hass.config_entries.async_remove_subentry(entry, stage_left.subentry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_settle(hass)
+    freezer.tick(timedelta(hours=3))
+    simulator.add_event(CALIBRATING, start=NOW + timedelta(hours=2), name="Unfollowed")
+    events = fired(hass, "event.stage_left_noise_event")
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data={CONF_SERIAL: CALIBRATING},
+            subentry_type=SUBENTRY_TYPE_INSTRUMENT,
+            title="Stage left",
+            unique_id=CALIBRATING,
+        ),
+    )
+    await async_settle(hass)
+    simulator.add_event(
+        CALIBRATING, start=NOW + timedelta(hours=3, minutes=1), name="After"
+    )
+    for _ in range(13):
+        await async_advance(hass, freezer, FIVE_MINUTES)
+    assert [e["name"] for e in events] == ["After"]

@@ -69,6 +69,10 @@ class EventMemory:
         self.since = _moments(saved.get("since"))
         self._fired = _moments(saved.get("fired"))
 
+    def serials(self) -> set[str]:
+        """Return the instruments whose events are followed."""
+        return set(self.since)
+
     def follow(self, serials: Iterable[str]) -> None:
         """Start the clock of instruments followed from now on."""
         now = dt_util.utcnow()

@@ -103,12 +103,19 @@ class StoredData:
         """Read what the last run kept: the events that fired, how far it read.
 
         The history of the ``followed`` instruments goes on: no repair issue
-        offers to delete it (one an entry deleted before left).
+        offers to delete it (one an entry deleted before left). What was kept
+        of an instrument removed while the entry was not loaded is forgotten:
+        followed again, it starts anew.
         """
-        for serial in followed:
+        kept = set(followed)
+        for serial in kept:
             async_keep(self.hass, serial)
-        await self.coordinator.events.async_load()
-        await self.coordinator.progress.async_load()
+        coordinator = self.coordinator
+        await coordinator.events.async_load()
+        await coordinator.progress.async_load()
+        known = coordinator.events.serials() | coordinator.progress.serials()
+        if gone := known - kept:
+            coordinator.forget(gone)
 
     @callback
     def async_start(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:

@@ -52,6 +52,10 @@ class ReadProgress:
         """Return the point of a statistic, if it has one."""
         return self._until.get(key)
 
+    def serials(self) -> set[str]:
+        """Return the instruments with a point."""
+        return {serial for serial, _ in self._until}
+
     def missing(self, keys: Iterable[Key]) -> list[Key]:
         """Return the keys with no point yet."""
         return [key for key in keys if key not in self._until]
