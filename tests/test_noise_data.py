@@ -351,13 +351,25 @@ async def test_an_outage_makes_the_data_unavailable(
     set_up: SetUp,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await set_up_at_now(set_up, freezer)
+    entry = await set_up_at_now(set_up, freezer)
     for endpoint in ("measurements", "events"):
         simulator.add_fault("server_error", endpoint=endpoint)
+    caplog.clear()
     await async_advance(hass, freezer, FIVE_MINUTES)
     assert hass.states.get(PERIOD).state == STATE_UNAVAILABLE
     assert hass.states.get(EVENT).state == STATE_UNAVAILABLE
+    # Every endpoint asked failed: the refresh failed, said in one line.
+    assert not entry.runtime_data.noise.coordinator.last_update_success
+    (line,) = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name != "asyncio"
+    ]
+    assert line.getMessage().startswith(
+        "Error fetching mycirrus noise data: Could not fetch the stored noise data"
+    )
     simulator.clear_faults()
     await async_advance(hass, freezer, FIVE_MINUTES)
     assert (

@@ -145,7 +145,7 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             hass,
             _LOGGER,
             config_entry=config_entry,
-            name=f"{DOMAIN} noise data",
+            name=f"{DOMAIN} noise",  # HA logs "Error fetching {name} data"
             update_interval=options().data_interval,
         )
         self.client = client
