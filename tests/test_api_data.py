@@ -374,6 +374,20 @@ async def test_the_excerpt_never_shows_the_key() -> None:
         assert API_KEY not in text
 
 
+async def test_no_part_of_the_key_shows_where_the_excerpt_ends() -> None:
+    # The second copy straddles the 200th character of the body as received.
+    first = f'{{"echo": "{API_KEY}", "pad": "'
+    pad = "x" * (190 - len(first))
+    body = f'{first}{pad}", "again": "{API_KEY}"}}'.encode()
+    client, _ = fake_client(body)
+    with pytest.raises(MyCirrusBodyShapeError) as raised:
+        await client.measurements([ONLINE], HOUR_AGO, NOW)
+    excerpt = raised.value.excerpt
+    assert len(excerpt) <= 200
+    assert excerpt.endswith('"again": "***"}')
+    assert API_KEY[:6] not in excerpt
+
+
 async def test_the_excerpt_of_a_client_without_a_key() -> None:
     session = FakeSession(FakeResponse(200, b'{"a": 1}', {}))
     client = MyCirrusClient(session, "")  # type: ignore[arg-type]

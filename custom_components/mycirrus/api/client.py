@@ -156,10 +156,9 @@ class MyCirrusClient(StoredDataCalls):
 
     def _excerpt(self, text: str) -> str:
         """Return the start of a body for an error message, without the API key."""
-        head = text[: EXCERPT_LENGTH + len(self.__api_key)]
         if self.__api_key:
-            head = head.replace(self.__api_key, "***")
-        return head[:EXCERPT_LENGTH]
+            text = text.replace(self.__api_key, "***")
+        return text[:EXCERPT_LENGTH]
 
     async def live(
         self, serial: str, *, session: aiohttp.ClientSession | None = None
