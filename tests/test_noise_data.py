@@ -464,3 +464,30 @@ async def test_a_403_is_no_missing_scope_while_a_status_is_unknown(
     )
     # The site gate left the account: its stored data is shown no more.
     assert hass.states.get(PERIOD).state == STATE_UNAVAILABLE
+
+
+async def test_a_403_is_no_missing_scope_while_the_status_of_one_left_is_unknown(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await set_up_at_now(set_up, freezer)
+    # Two instruments leave the account: the site gate's status says so, the
+    # stage left's does not answer.
+    simulator.add_key(
+        API_KEY, instruments=set(simulator.instruments) - {ONLINE, CALIBRATING}
+    )
+    simulator.add_fault("server_error", serial=CALIBRATING, endpoint="status")
+    await async_advance(hass, freezer, FIVE_MINUTES)
+    # Asked again without the site gate, the 403 may still be the stage left's.
+    scopes = entry.runtime_data.scopes.as_dict()
+    assert scopes["data.noise:read"] == scopes["data.events:read"] == "granted"
+    simulator.clear_faults()
+    for _ in range(2):
+        await async_advance(hass, freezer, FIVE_MINUTES)
+    scopes = entry.runtime_data.scopes.as_dict()
+    assert scopes["data.noise:read"] == scopes["data.events:read"] == "granted"
+    assert hass.states.get("sensor.roof_laeq_period").attributes["start"] == (
+        (NOW + timedelta(minutes=10)).isoformat()
+    )

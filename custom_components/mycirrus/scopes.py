@@ -106,12 +106,13 @@ class DataScopes:
     A key seen to lack one is asked again at most hourly, as the others. One
     request asks for many instruments, and a 403 also means that one of them
     is not on the account: ``still_ours`` asks their statuses and returns
-    those still on it, or None when not every status answered (then nothing
-    is known yet, and the request failed).
+    those still on it and those of them whose status answered, or None when
+    none has gone and not every status answered (then nothing is known yet,
+    and the request failed).
     """
 
     scopes: KeyScopes
-    still_ours: Callable[[list[str]], Awaitable[list[str] | None]]
+    still_ours: Callable[[list[str]], Awaitable[tuple[list[str], set[str]] | None]]
     # Instruments this refresh found still ours: a second 403 asks no statuses.
     _ours: set[str] = field(default_factory=set)
 
@@ -151,8 +152,10 @@ class DataScopes:
                     found = await self.still_ours(serials)
                     if found is None:
                         raise
-                    left = found
-                self._ours.update(left)
+                    left, answered = found
+                    # Only an answered status says an instrument is ours: a
+                    # 403 for those asked again is the scope's only then.
+                    self._ours.update(answered.intersection(left))
                 if left and len(left) < len(serials):
                     serials = left
                     continue

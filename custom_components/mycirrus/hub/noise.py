@@ -62,8 +62,10 @@ class StoredData:
         self.backfill = Backfill(self.coordinator, on_auth_failed=on_auth_failed)
         self._filling: asyncio.Task[None] | None = None
 
-    async def _async_still_ours(self, serials: list[str]) -> list[str] | None:
-        """Return those of ``serials`` whose statuses say they are still ours.
+    async def _async_still_ours(
+        self, serials: list[str]
+    ) -> tuple[list[str], set[str]] | None:
+        """Return those of ``serials`` still ours, and whose status answered.
 
         None if none has gone but not every status answered: nothing is known.
         """
@@ -72,7 +74,7 @@ class StoredData:
         left = [serial for serial in serials if serial in still]
         if len(left) == len(serials) and not answered.issuperset(serials):
             return None
-        return left
+        return left, answered
 
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
