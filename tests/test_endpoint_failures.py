@@ -33,7 +33,7 @@ def test_one_line_when_an_endpoint_fails_and_one_when_it_is_back(
     assert failures.failing == {"data.enviro:read"}
     assert lines(caplog) == [
         (
-            logging.WARNING,
+            logging.INFO,
             "MyCirrus stored data needing data.enviro:read could not be fetched: "
             "MyCirrus could not be reached",
         )
@@ -67,7 +67,7 @@ def test_every_endpoint_failing_fails_the_refresh_said_by_the_coordinator(
     failures.note(ASKED, {"data.events:read": DOWN})
     assert lines(caplog) == [
         (
-            logging.WARNING,
+            logging.INFO,
             "MyCirrus stored data needing data.events:read could not be fetched: "
             "MyCirrus could not be reached",
         )
@@ -80,6 +80,19 @@ def test_fewer_endpoints_asked_all_failing_fail_the_refresh() -> None:
         failures.note({"data.noise:read"}, {"data.noise:read": DOWN})
     failures.note(ASKED, {"data.noise:read": DOWN})
     assert failures.failing == {"data.noise:read"}
+
+
+def test_a_scope_not_asked_any_more_is_not_said_to_be_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    failures = EndpointFailures()
+    failures.note(ASKED, {"data.noise:read": DOWN})
+    lines(caplog)
+    # Then refused for want of the scope: not asked at the next refresh.
+    failures.note(ASKED - {"data.noise:read"}, {})
+    assert lines(caplog) == []
+    assert failures.failing == set()
 
 
 def test_an_answer_in_an_unknown_shape_is_not_said_twice(

@@ -114,14 +114,17 @@ class EndpointFailures:
                 err, MyCirrusBodyShapeError
             ):
                 self._logged.add(scope)
-                _LOGGER.warning(
+                # Its entities are unavailable: once at info, as for a device.
+                _LOGGER.info(
                     "MyCirrus stored data needing %s could not be fetched: %s",
                     scope,
                     err,
                 )
         for scope in self._logged - self.failing:
             self._logged.discard(scope)
-            _LOGGER.info("MyCirrus stored data needing %s is fetched again", scope)
+            # One not asked (the key was seen to lack its scope) is not back.
+            if scope in asked:
+                _LOGGER.info("MyCirrus stored data needing %s is fetched again", scope)
 
 
 class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
