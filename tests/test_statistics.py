@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+import logging
 import math
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
@@ -19,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import (
     RecorderInstanceGenerator,
 )
 
-from custom_components.mycirrus.api import MyCirrusClient
+from custom_components.mycirrus.api import MyCirrusClient, MyCirrusConnectionError
 from custom_components.mycirrus.const import (
     CONF_API_URL,
     CONF_BACKFILL_DAYS,
@@ -552,3 +554,41 @@ async def test_no_history_comes_back_for_an_instrument_removed_meanwhile(
     rows = await hourly(hass, [LAEQ, QUARTER_LAEQ], NOW - timedelta(days=7), NOW)
     assert LAEQ not in rows
     assert len(rows[QUARTER_LAEQ]) == 7 * 24
+
+
+async def test_the_backfill_asks_for_less_after_a_time_out_and_says_so_once(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    original = MyCirrusClient.measurements
+    calls = 0
+
+    async def measurements(client: MyCirrusClient, *args: Any, **kwargs: Any) -> Any:
+        # The refresh's request is answered, the backfill's times out.
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise MyCirrusConnectionError("Timed out")
+        return await original(client, *args, **kwargs)
+
+    with patch.object(MyCirrusClient, "measurements", measurements):
+        entry = await set_up_at_now(set_up, freezer)
+    backfill = entry.runtime_data.noise.backfill
+    assert backfill.requests == 1
+    assert backfill.shrink == 2
+    stopped = [r for r in caplog.records if "older stored data" in r.getMessage()]
+    assert [r.levelno for r in stopped] == [logging.INFO]
+    # The periods themselves fail: no backfill is tried from the last window.
+    simulator.add_fault("server_error", endpoint="measurements")
+    await async_advance(hass, freezer, 300)
+    assert backfill.requests == 1
+    simulator.clear_faults()
+    await async_advance(hass, freezer, 300)
+    rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
+    assert len(rows[LAEQ]) == 7 * 24
+    # Answered: requests grow back.
+    assert backfill.shrink == 1

@@ -41,7 +41,8 @@ ASSUMED_PERIOD = 60.0
 # Hourly rows imported together (the statistics of about 30 days of 50
 # instruments' four values come in five imports).
 ROWS_PER_IMPORT = 30_000
-# Requests shrink after each time-out, down to this fraction of their size.
+# Requests shrink after each time-out, down to this fraction of their size,
+# and grow back after each answer.
 MAX_SHRINK = 16
 
 
@@ -60,6 +61,8 @@ class Backfill:
         self.requests = 0
         # Requests are this many times smaller after a time-out.
         self.shrink = 1
+        # Whether the last stop was said (once at info until a request answers).
+        self._said = False
 
     def plan(self) -> Plan:
         """Return where the reading of each instrument with a gap resumes, by hour.
@@ -152,8 +155,17 @@ class Backfill:
                 # for less at a time.
                 if isinstance(err, MyCirrusConnectionError):
                     self.shrink = min(2 * self.shrink, MAX_SHRINK)
-                _LOGGER.debug("Backfill of %s stopped: %s", serials, err)
+                _LOGGER.log(
+                    logging.DEBUG if self._said else logging.INFO,
+                    "Reading the older stored data of %s stopped, to go on after"
+                    " the next refresh: %s",
+                    ", ".join(serials),
+                    err,
+                )
+                self._said = True
             else:
+                self.shrink = max(1, self.shrink // 2)
+                self._said = False
                 await keeper.async_take(
                     coordinator.followed(measurements), start, end, options, rows=rows
                 )

@@ -10,7 +10,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from ..api import MyCirrusClient, NoiseEvent
-from ..const import DOMAIN
+from ..const import DOMAIN, SCOPE_NOISE
 from ..scopes import DataScopes, KeyScopes
 from .backfill import Backfill
 from .data import NoiseDataCoordinator, NoiseState
@@ -153,6 +153,9 @@ class StoredData:
             async_dispatcher_send(self.hass, event_signal(self.entry.entry_id, serial))
         if (
             self.coordinator.last_update_success
+            # The refresh's own request for the periods failed: so would the
+            # backfill's, from the last window read.
+            and SCOPE_NOISE not in self.coordinator.failures.failing
             and not self.coordinator.client.limiter.paused
             and (self._filling is None or self._filling.done())
             and self.backfill.plan()
