@@ -13,7 +13,7 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 async def test_the_end_of_a_period(hass: HomeAssistant) -> None:
-    keeper = PeriodKeeper(hass, str)
+    keeper = PeriodKeeper(hass, str, lambda serial: True)
     own = Measurement(
         instrument="QT100001",
         start=START,

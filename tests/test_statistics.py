@@ -21,13 +21,20 @@ from pytest_homeassistant_custom_component.typing import (
     RecorderInstanceGenerator,
 )
 
-from custom_components.mycirrus.api import MyCirrusClient, MyCirrusConnectionError
+from custom_components.mycirrus.api import (
+    Measurement,
+    MyCirrusClient,
+    MyCirrusConnectionError,
+)
 from custom_components.mycirrus.const import (
     CONF_API_URL,
     CONF_BACKFILL_DAYS,
     CONF_DAY_START,
     DOMAIN,
 )
+from custom_components.mycirrus.hub.options import EntryOptions
+from custom_components.mycirrus.hub.periods import PeriodKeeper
+from custom_components.mycirrus.hub.statistics import Rows
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
     get_metadata,
@@ -592,3 +599,31 @@ async def test_the_backfill_asks_for_less_after_a_time_out_and_says_so_once(
     assert len(rows[LAEQ]) == 7 * 24
     # Answered: requests grow back.
     assert backfill.shrink == 1
+
+
+async def test_no_rows_for_an_instrument_removed_while_they_were_made(
+    hass: HomeAssistant,
+) -> None:
+    followed = {"QT100001", "QT100002"}
+
+    def still_followed(serial: str) -> bool:
+        return serial in followed
+
+    keeper = PeriodKeeper(hass, str, still_followed)
+    measurements = [
+        Measurement(
+            instrument=serial,
+            start=NOW + timedelta(minutes=5 * n),
+            period=timedelta(minutes=5),
+            values={"LAeq": 55.0},
+        )
+        for serial in sorted(followed)
+        for n in range(12)
+    ]
+    rows: Rows = {}
+    followed.discard("QT100002")  # as if removed while the rows were made
+    await keeper.async_take(
+        measurements, NOW, NOW + timedelta(hours=1), EntryOptions(), rows=rows
+    )
+    assert {serial for serial, _ in rows} == {"QT100001"}
+    assert len(rows[("QT100001", "LAeq")]) == 1

@@ -155,7 +155,9 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         self.store = store
         self.options = options
         self.scopes = scopes
-        self.periods = PeriodKeeper(hass, self._name)
+        self.periods = PeriodKeeper(
+            hass, self._name, lambda serial: serial in store.records
+        )
         self.progress = ReadProgress(hass, config_entry.entry_id)
         self.events = EventMemory(hass, config_entry.entry_id)
         self._on_auth_failed = on_auth_failed
@@ -264,7 +266,10 @@ class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             return
         last = await importer.async_last_hours(missing)
         start = now - self.options().backfill
-        self.progress.begin({key: last.get(key, start) for key in missing})
+        records = self.store.records  # one removed meanwhile starts anew
+        self.progress.begin(
+            {key: last.get(key, start) for key in missing if key[0] in records}
+        )
 
     async def _async_measurements(self, now: datetime) -> bool:
         """Read the periods; return whether MyCirrus was asked."""

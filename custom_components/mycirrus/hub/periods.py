@@ -21,9 +21,19 @@ RATED = "LAeq"
 class PeriodKeeper:
     """Takes each answer's periods to the statistics and keeps what entities show."""
 
-    def __init__(self, hass: HomeAssistant, name: Callable[[str], str]) -> None:
-        """Keep nothing yet; ``name`` names an instrument's statistics."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        name: Callable[[str], str],
+        followed: Callable[[str], bool],
+    ) -> None:
+        """Keep nothing yet; ``name`` names an instrument's statistics.
+
+        ``followed`` says whether an instrument is still followed once its
+        hourly rows are made (it may have been removed meanwhile).
+        """
         self.hass = hass
+        self._followed = followed
         self.importer = StatisticsImporter(hass, name)
         # Each instrument's period length (seconds), as last seen.
         self.lengths: dict[str, float] = {}
@@ -81,6 +91,8 @@ class PeriodKeeper:
             return
         kept = {k: v for k, v in periods.items() if k[1] in options.stored_values}
         made = await self.hass.async_add_executor_job(hour_rows, kept, start, end)
+        # One removed meanwhile gets none: its statistics may be deleted.
+        made = {key: value for key, value in made.items() if self._followed(key[0])}
         if rows is None:
             self.importer.async_import(made, keep_from)
             return
