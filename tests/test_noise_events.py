@@ -72,11 +72,13 @@ async def test_each_noise_event_fires_once_in_time_order(
     simulator.add_event(
         ONLINE, start=NOW + timedelta(minutes=2), level=92.5, name="Horn"
     )
-    simulator.add_event(
+    lorry = simulator.add_event(
         ONLINE, start=NOW + timedelta(minutes=1), level=88.0, name="Lorry", audio=False
     )
+    lorry["timeHistoryId"] = None  # its time history is not uploaded yet
     await async_advance(hass, freezer, FIVE_MINUTES)
     assert [e["name"] for e in events] == ["Lorry", "Horn"]
+    lorry["timeHistoryId"] = 4711
     assert events[0] | {"friendly_name": None} == {
         "event_types": ["noise_event"],
         "event_type": "noise_event",

@@ -28,15 +28,13 @@ type EventKey = str
 
 
 def event_key(event: NoiseEvent) -> EventKey:
-    """Return what tells one event from another: no id is documented."""
+    """Return what tells one event from another: no id is documented.
+
+    Not its time history or audio id: MyCirrus may add those once they are
+    uploaded, after the event was first seen.
+    """
     return "|".join(
-        (
-            event.instrument,
-            event.start.isoformat(),
-            event.type or "",
-            event.name or "",
-            event.time_history_id or "",
-        )
+        (event.instrument, event.start.isoformat(), event.type or "", event.name or "")
     )
 
 
