@@ -75,3 +75,44 @@ async def test_following_is_saved_at_once_and_only_when_new(
     again = EventMemory(hass, "entry")
     await again.async_load()
     assert again.since == {"QT100001": followed_at}
+
+
+async def test_what_the_re_read_still_reaches_is_remembered(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    freezer.move_to(T0 - timedelta(hours=3))
+    memory = EventMemory(hass, "entry")
+    memory.follow(["QT100001"])
+    edge = T0 - timedelta(hours=2)  # where the re-read starts
+    first = event("QT100001", edge)
+    memory.found([first], forget_before=edge)
+    assert memory.take("QT100001") == [first]
+    await saved(hass, freezer)
+    assert list(hass_storage[KEY]["data"]["fired"]) != []
+    # Read again from the same hour: it fired, and fires no more.
+    for _ in range(2):
+        memory.found([first], forget_before=edge)
+        assert memory.waiting() == []
+    # One waiting from that very hour still waits.
+    second = event("QT100001", edge, "Trigger 2")
+    memory.found([second], forget_before=edge)
+    assert memory.take("QT100001") == [second]
+    await saved(hass, freezer)
+    # Once the re-read no longer reaches them, they are forgotten, and saved so.
+    memory.found([], forget_before=edge + timedelta(hours=1))
+    await saved(hass, freezer)
+    assert hass_storage[KEY]["data"]["fired"] == {}
+
+
+async def test_nothing_forgotten_saves_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    freezer.move_to(T0)
+    memory = EventMemory(hass, "entry")
+    memory.found([event("QT100001", T0)], forget_before=T0 - timedelta(days=2))
+    await saved(hass, freezer)
+    assert KEY not in hass_storage
