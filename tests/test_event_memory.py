@@ -116,3 +116,22 @@ async def test_nothing_forgotten_saves_nothing(
     memory.found([event("QT100001", T0)], forget_before=T0 - timedelta(days=2))
     await saved(hass, freezer)
     assert KEY not in hass_storage
+
+
+async def test_what_fired_is_saved_and_nothing_when_none_did(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    freezer.move_to(T0)
+    memory = EventMemory(hass, "entry")
+    assert memory.take("QT100001") == []
+    await saved(hass, freezer)
+    assert KEY not in hass_storage
+    memory.since["QT100001"] = T0 - timedelta(hours=1)
+    memory.found([event("QT100001", T0)], forget_before=T0 - timedelta(days=2))
+    memory.take("QT100001")
+    await saved(hass, freezer)
+    assert list(hass_storage[KEY]["data"]["fired"]) == [
+        f"QT100001|{T0.isoformat()}|Level|Trigger 1"
+    ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
 from custom_components.mycirrus.hub.progress import ReadProgress
 from homeassistant.core import HomeAssistant
 
@@ -80,3 +83,33 @@ async def test_an_unreadable_point_is_left_out(
     progress = ReadProgress(hass, "entry")
     await progress.async_load()
     assert progress.as_dict() == {"QT100003|LAeq": T0.isoformat()}
+
+
+async def test_a_point_is_saved_when_it_moves_and_only_then(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    key = "mycirrus.progress.entry"
+
+    async def saved() -> dict[str, str] | None:
+        freezer.tick(timedelta(seconds=2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        stored = hass_storage.pop(key, None)
+        return None if stored is None else stored["data"]["read_until"]
+
+    progress = ReadProgress(hass, "entry")
+    progress.begin({})
+    progress.read([LAEQ], T0, T0 + HOUR)  # no point yet
+    progress.skip([LAEQ], T0)
+    assert await saved() is None
+    progress.begin({LAEQ: T0})
+    assert await saved() == {"QT100001|LAeq": T0.isoformat()}
+    progress.read([LAEQ], T0 + HOUR, T0 + 2 * HOUR)  # a gap: no move
+    progress.skip([LAEQ], T0 - HOUR)  # older than the point: no move
+    assert await saved() is None
+    progress.read([LAEQ], T0, T0 + HOUR)
+    assert await saved() == {"QT100001|LAeq": (T0 + HOUR).isoformat()}
+    progress.skip([LAEQ], T0 + 3 * HOUR)
+    assert await saved() == {"QT100001|LAeq": (T0 + 3 * HOUR).isoformat()}
