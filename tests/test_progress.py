@@ -108,6 +108,7 @@ async def test_a_point_is_saved_when_it_moves_and_only_then(
     assert await saved() == {"QT100001|LAeq": T0.isoformat()}
     progress.read([LAEQ], T0 + HOUR, T0 + 2 * HOUR)  # a gap: no move
     progress.skip([LAEQ], T0 - HOUR)  # older than the point: no move
+    progress.skip([LAEQ], T0)  # the point itself: no move
     assert await saved() is None
     progress.read([LAEQ], T0, T0 + HOUR)
     assert await saved() == {"QT100001|LAeq": (T0 + HOUR).isoformat()}
