@@ -112,5 +112,8 @@ async def test_a_point_is_saved_when_it_moves_and_only_then(
     assert await saved() is None
     progress.read([LAEQ], T0, T0 + HOUR)
     assert await saved() == {"QT100001|LAeq": (T0 + HOUR).isoformat()}
+    # One that ends in the point's hour does not move it.
+    progress.read([LAEQ], T0, T0 + HOUR + timedelta(minutes=5))
+    assert await saved() is None
     progress.skip([LAEQ], T0 + 3 * HOUR)
     assert await saved() == {"QT100001|LAeq": (T0 + 3 * HOUR).isoformat()}
