@@ -571,34 +571,42 @@ async def test_the_backfill_asks_for_less_after_a_time_out_and_says_so_once(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.mycirrus")
     original = MyCirrusClient.measurements
     calls = 0
 
     async def measurements(client: MyCirrusClient, *args: Any, **kwargs: Any) -> Any:
-        # The refresh's request is answered, the backfill's times out.
+        # The refreshes' requests are answered, two of the backfill's time out.
         nonlocal calls
         calls += 1
-        if calls == 2:
+        if calls in (2, 5):
             raise MyCirrusConnectionError("Timed out")
         return await original(client, *args, **kwargs)
 
+    def stops() -> list[int]:
+        return [r.levelno for r in caplog.records if "older stored" in r.getMessage()]
+
     with patch.object(MyCirrusClient, "measurements", measurements):
         entry = await set_up_at_now(set_up, freezer)
-    backfill = entry.runtime_data.noise.backfill
-    assert backfill.requests == 1
-    assert backfill.shrink == 2
-    stopped = [r for r in caplog.records if "older stored data" in r.getMessage()]
-    assert [r.levelno for r in stopped] == [logging.INFO]
-    # The periods themselves fail: no backfill is tried from the last window.
-    simulator.add_fault("server_error", endpoint="measurements")
-    await async_advance(hass, freezer, 300)
-    assert backfill.requests == 1
-    simulator.clear_faults()
-    await async_advance(hass, freezer, 300)
+        backfill = entry.runtime_data.noise.backfill
+        assert backfill.requests == 1
+        assert backfill.shrink == 2
+        assert stops() == [logging.INFO]
+        # The periods themselves fail: no backfill is tried from the last window.
+        simulator.add_fault("server_error", endpoint="measurements")
+        await async_advance(hass, freezer, 300)
+        assert backfill.requests == 1
+        simulator.clear_faults()
+        # Timed out again: said at debug only, and asked in smaller pieces.
+        await async_advance(hass, freezer, 300)
+        assert backfill.requests == 2
+        assert backfill.shrink == 4
+        assert stops() == [logging.INFO, logging.DEBUG]
+        await async_advance(hass, freezer, 300)
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 7 * 24
     # Answered: requests grow back.
-    assert backfill.shrink == 1
+    assert backfill.shrink == 2
 
 
 async def test_no_rows_for_an_instrument_removed_while_they_were_made(
