@@ -9,13 +9,12 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mycirrus.const import CONF_SERIAL, SUBENTRY_TYPE_INSTRUMENT
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from simulator import SimInstrument, Simulator
 
-from .conftest import CALIBRATING, NOW, ONLINE, SetUp
+from .conftest import CALIBRATING, NOW, ONLINE, SetUp, instrument_subentry
 from .helpers import async_advance, async_settle
 
 pytestmark = pytest.mark.usefixtures("polling_only")
@@ -160,12 +159,7 @@ async def test_an_instrument_added_fires_none_of_its_past_events(
     events = fired(hass, "event.stage_left_noise_event")
     hass.config_entries.async_add_subentry(
         entry,
-        ConfigSubentry(
-            data={CONF_SERIAL: CALIBRATING},
-            subentry_type=SUBENTRY_TYPE_INSTRUMENT,
-            title="Stage left",
-            unique_id=CALIBRATING,
-        ),
+        ConfigSubentry(**instrument_subentry(CALIBRATING, "Stage left")),
     )
     await async_settle(hass)
     simulator.add_event(
@@ -190,12 +184,7 @@ async def test_an_instrument_removed_while_unloaded_starts_anew_when_followed_ag
     followed: list[SimInstrument],
 ) -> None:
     entry = await set_up_at_now(set_up, freezer)
-    stage_left = ConfigSubentry(
-        data={CONF_SERIAL: CALIBRATING},
-        subentry_type=SUBENTRY_TYPE_INSTRUMENT,
-        title="Stage left",
-        unique_id=CALIBRATING,
-    )
+    stage_left = ConfigSubentry(**instrument_subentry(CALIBRATING, "Stage left"))
     hass.config_entries.async_add_subentry(entry, stage_left)
     await async_settle(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -208,12 +197,7 @@ async def test_an_instrument_removed_while_unloaded_starts_anew_when_followed_ag
     events = fired(hass, "event.stage_left_noise_event")
     hass.config_entries.async_add_subentry(
         entry,
-        ConfigSubentry(
-            data={CONF_SERIAL: CALIBRATING},
-            subentry_type=SUBENTRY_TYPE_INSTRUMENT,
-            title="Stage left",
-            unique_id=CALIBRATING,
-        ),
+        ConfigSubentry(**instrument_subentry(CALIBRATING, "Stage left")),
     )
     await async_settle(hass)
     simulator.add_event(
