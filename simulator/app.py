@@ -8,7 +8,6 @@ command line.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,6 @@ from .state import (
     Cloud,
     Fault,
     FaultKind,
-    Finished,
     SimInstrument,
     iso,
 )
@@ -60,34 +58,16 @@ class Simulator(Cloud):
     answer; ``add_event`` stores a noise event.
     """
 
-    def __init__(
-        self,
-        *,
-        now: Callable[[], datetime] | None = None,
-        latency: float = 0.0,
-        calibration_duration: timedelta = timedelta(seconds=90),
-        sic_duration: timedelta = timedelta(seconds=45),
-        live_period: float = 0.0,
-        measurement_shape: MeasurementShape | str = "flat",
-    ) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         """Create an empty cloud; add keys and instruments before use.
 
-        ``live_period``: seconds between live data messages (0: only when
-        ``send_live_data`` is called). ``measurement_shape``: the layout of
-        the measurements answer, or its words (see ``simulator.shape``).
+        Its arguments are ``Cloud``'s. ``live_period`` 0: live data only when
+        ``send_live_data`` is called.
         """
-        super().__init__(
-            now=now,
-            latency=latency,
-            calibration_duration=calibration_duration,
-            sic_duration=sic_duration,
-        )
-        self.live_period = live_period
-        if isinstance(measurement_shape, str):
-            measurement_shape = MeasurementShape.parse(measurement_shape)
-        # Set it (e.g. MeasurementShape.parse("list,wrap=data")) at any time.
-        self.measurement_shape = measurement_shape
+        super().__init__(**kwargs)
         self._live = LiveHub(self)
+        self.on_publish = self._live.publish
+        self.on_finish = self._live.finish
 
     def make_app(self) -> web.Application:
         """Return the aiohttp application serving the API under /v1."""
@@ -96,7 +76,7 @@ class Simulator(Cloud):
         rest.add_routes(app)
         MonitorApi(self).add_routes(app)
         DataApi(self).add_routes(app)
-        ControlApi(self).add_routes(app)
+        ControlApi(self, self._live.set_period).add_routes(app)
         app.router.add_get("/v1/live/{serial}", self._live.handle, name="live")
         app.on_startup.append(self._live.on_startup)
         app.on_shutdown.append(self._on_shutdown)
@@ -106,47 +86,6 @@ class Simulator(Cloud):
         # Nothing may keep the server from stopping: not a hold, not a socket.
         self.release_holds()
         await self._live.on_shutdown(app)
-
-    # -- status changes reach the websockets -------------------------------
-
-    def start_action(self, serial: str, action: str) -> str:
-        """Start an action as the API would; return its immediate status."""
-        status = super().start_action(serial, action)
-        self.publish(serial)
-        return status
-
-    def advance(self) -> list[Finished]:
-        """Finish the calibrations and SICs whose time has come."""
-        finished = super().advance()
-        # Also pushes changes made directly since the last publish().
-        self.publish()
-        for item in finished:
-            self._live.finish(item)
-        return finished
-
-    def remove_instrument(self, serial: str) -> None:
-        """Delete an instrument: its calls answer 404, its sockets close."""
-        super().remove_instrument(serial)
-        self.publish(serial)
-
-    def update(self, serial: str, **changes: Any) -> SimInstrument:
-        """Set attributes of an instrument and push its new status."""
-        instrument = self.instruments[serial]
-        for name, value in changes.items():
-            if not hasattr(instrument, name):
-                raise AttributeError(f"SimInstrument has no attribute {name!r}")
-            setattr(instrument, name, value)
-        self.publish(serial)
-        return instrument
-
-    def publish(self, serial: str | None = None) -> None:
-        """Queue the status to each open socket (of ``serial``) that lacks it.
-
-        An instrument that is offline (or gone) then has its sockets closed
-        with code 4000, and its uploads stop from now (see ``stop_uploads``).
-        """
-        track_uploads(self.instruments.values(), self.now())
-        self._live.publish(serial)
 
     # -- stored data -------------------------------------------------------
 
@@ -261,11 +200,6 @@ class Simulator(Cloud):
     def ws_connects(self) -> Counter[str]:
         """Accepted websocket upgrades, by serial."""
         return self._live.connects
-
-    @property
-    def ws_refused(self) -> Counter[str]:
-        """Refused websocket handshakes, by serial."""
-        return self._live.refused
 
     @property
     def ws_received(self) -> Counter[str]:

@@ -12,6 +12,7 @@ latency, not counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from .instrument import SimInstrument
 from .rest import json_error
 
 if TYPE_CHECKING:
-    from .app import Simulator
+    from .state import Cloud
 
 # What a JSON body may set: not the serial (the key of the instrument), nor the
 # moments the simulator keeps as datetimes.
@@ -37,9 +38,10 @@ SETTABLE = frozenset(f.name for f in fields(SimInstrument)) - {
 class ControlApi:
     """The control endpoints of a simulator."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Drive ``simulator``."""
-        self._sim = simulator
+    def __init__(self, cloud: Cloud, set_live_period: Callable[[float], None]) -> None:
+        """Drive ``cloud``; ``set_live_period`` starts or stops the live data."""
+        self._sim = cloud
+        self._set_live_period = set_live_period
 
     def add_routes(self, app: web.Application) -> None:
         """Add the endpoints under /_simulator."""
@@ -72,7 +74,7 @@ class ControlApi:
             return json_error(
                 400, "BadRequest", 'Body must be {"period": seconds >= 0}'
             )
-        self._sim.set_live_period(float(period))
+        self._set_live_period(float(period))
         return web.json_response({"period": self._sim.live_period})
 
 

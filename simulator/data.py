@@ -21,8 +21,8 @@ from .periods import BY_LOWER, DEFAULT_VALUES, STATISTICAL
 from .rest import KEY, json_error
 
 if TYPE_CHECKING:
-    from .app import Simulator
     from .instrument import SimInstrument
+    from .state import Cloud
 
 MAX_SPAN = timedelta(days=31)
 MAX_PERIOD = 86400
@@ -67,9 +67,9 @@ def parse_period(text: str) -> int | None:
 class DataApi:
     """The stored data endpoints of a simulator."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Serve ``simulator``'s stored data."""
-        self._sim = simulator
+    def __init__(self, cloud: Cloud) -> None:
+        """Serve ``cloud``'s stored data."""
+        self._sim = cloud
 
     def add_routes(self, app: web.Application) -> None:
         """Add the endpoints, named as the counters and faults know them."""

@@ -24,7 +24,7 @@ from .rest import KEY, json_error
 from .state import Finished
 
 if TYPE_CHECKING:
-    from .app import Simulator
+    from .state import Cloud
 
 OFFLINE_CLOSE = 4000
 LIVE_SCOPE = "data.live:read"
@@ -71,12 +71,12 @@ class Connection:
 class LiveHub:
     """Every open live websocket of the simulated cloud."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Serve the live websockets of ``simulator``'s instruments."""
-        self._sim = simulator
+    def __init__(self, cloud: Cloud) -> None:
+        """Serve the live websockets of ``cloud``'s instruments."""
+        self._sim = cloud
         self.connections: list[Connection] = []
         self.connects: Counter[str] = Counter()
-        self.refused: Counter[str] = Counter()
+        self.refused = cloud.ws_refused
         self.received: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
         self._levels: dict[str, NoiseLevels] = {}

@@ -11,7 +11,7 @@ from .rest import KEY, json_error
 if TYPE_CHECKING:
     from multidict import MultiMapping
 
-    from .app import Simulator
+    from .state import Cloud
 
 
 def requested_serials(query: MultiMapping[str]) -> list[str]:
@@ -27,9 +27,9 @@ def requested_serials(query: MultiMapping[str]) -> list[str]:
 class MonitorApi:
     """The monitor endpoint of a simulator."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Serve ``simulator``'s instruments' health."""
-        self._sim = simulator
+    def __init__(self, cloud: Cloud) -> None:
+        """Serve ``cloud``'s instruments' health."""
+        self._sim = cloud
 
     def add_routes(self, app: web.Application) -> None:
         """Add the endpoint, named "monitor" for counters and faults."""

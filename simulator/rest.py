@@ -11,7 +11,7 @@ from aiohttp import web
 from .state import Fault
 
 if TYPE_CHECKING:
-    from .app import Simulator
+    from .state import Cloud
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,9 +62,9 @@ def request_key(request: web.Request, endpoint: str) -> str:
 class RestApi:
     """The REST endpoints of a simulator, and the checks every call passes."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Serve ``simulator``'s state."""
-        self._sim = simulator
+    def __init__(self, cloud: Cloud) -> None:
+        """Serve ``cloud``'s state."""
+        self._sim = cloud
 
     def add_routes(self, app: web.Application) -> None:
         """Add the instrument endpoints and the simulator's counters."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from .instrument import SimInstrument, demo_health, iso
+from .shape import MeasurementShape
 from .stored import StoredData, track_uploads
 
 __all__ = [
@@ -101,8 +102,15 @@ class Cloud:
         latency: float = 0.0,
         calibration_duration: timedelta = timedelta(seconds=90),
         sic_duration: timedelta = timedelta(seconds=45),
+        live_period: float = 0.0,
+        measurement_shape: MeasurementShape | str = "flat",
     ) -> None:
-        """Create an empty cloud; add keys and instruments before use."""
+        """Create an empty cloud; add keys and instruments before use.
+
+        ``live_period``: seconds between live data messages (0: only when
+        asked). ``measurement_shape``: the layout of the measurements answer,
+        or its words (see ``simulator.shape``).
+        """
         self._now = now or (lambda: datetime.now(UTC))
         self.latency = latency
         self.calibration_duration = calibration_duration
@@ -117,6 +125,17 @@ class Cloud:
         self.status_requests: Counter[str] = Counter()
         self.seen_keys: Counter[str] = Counter()
         self.stored = StoredData()
+        self.live_period = live_period
+        if isinstance(measurement_shape, str):
+            measurement_shape = MeasurementShape.parse(measurement_shape)
+        # Set it (e.g. MeasurementShape.parse("list,wrap=data")) at any time.
+        self.measurement_shape = measurement_shape
+        # Refused websocket handshakes, by serial.
+        self.ws_refused: Counter[str] = Counter()
+        # Who hears of a status to push (a serial, or None for every one) and of
+        # a calibration or SIC that finished: the live websockets, once served.
+        self.on_publish: Callable[[str | None], None] = lambda _serial: None
+        self.on_finish: Callable[[Finished], None] = lambda _finished: None
         self._changed = asyncio.Event()
 
     def now(self) -> datetime:
@@ -212,8 +231,9 @@ class Cloud:
             }
 
     def remove_instrument(self, serial: str) -> None:
-        """Delete an instrument: its calls answer 404 from now on."""
+        """Delete an instrument: its calls answer 404, its sockets close."""
         self.instruments.pop(serial, None)
+        self.publish(serial)
 
     # -- faults ------------------------------------------------------------
 
@@ -292,6 +312,11 @@ class Cloud:
 
     def start_action(self, serial: str, action: str) -> str:
         """Start an action as the API would; return its immediate status."""
+        status = self._start_action(serial, action)
+        self.publish(serial)
+        return status
+
+    def _start_action(self, serial: str, action: str) -> str:
         instrument = self.instruments[serial]
         now = self.now()
         if action == "Identify":
@@ -311,8 +336,35 @@ class Cloud:
     def advance(self) -> list[Finished]:
         """Finish the calibrations and SICs whose time has come.
 
-        Also notes whose uploads stopped or resumed since it last looked.
+        Also notes whose uploads stopped or resumed since it last looked, and
+        pushes changes made directly since the last ``publish()``.
         """
+        finished = self._finish()
+        self.publish()
+        for item in finished:
+            self.on_finish(item)
+        return finished
+
+    def publish(self, serial: str | None = None) -> None:
+        """Queue the status to each open socket (of ``serial``) that lacks it.
+
+        An instrument that is offline (or gone) then has its sockets closed
+        with code 4000, and its uploads stop from now (see ``stop_uploads``).
+        """
+        track_uploads(self.instruments.values(), self.now())
+        self.on_publish(serial)
+
+    def update(self, serial: str, **changes: Any) -> SimInstrument:
+        """Set attributes of an instrument and push its new status."""
+        instrument = self.instruments[serial]
+        for name, value in changes.items():
+            if not hasattr(instrument, name):
+                raise AttributeError(f"SimInstrument has no attribute {name!r}")
+            setattr(instrument, name, value)
+        self.publish(serial)
+        return instrument
+
+    def _finish(self) -> list[Finished]:
         now = self.now()
         track_uploads(self.instruments.values(), now)
         finished: list[Finished] = []
