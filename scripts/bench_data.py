@@ -72,7 +72,7 @@ async def backfill(
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             recorder_cpu = thread_cpu(get_instance(hass).native_id) - recorder_cpu
             after = await sim.counters()
-            periods = entry.runtime_data.noise.coordinator.periods
+            periods = entry.runtime_data.stored.coordinator.periods
             result = {
                 "wall_s": wall,
                 "imported_s": imported_s,

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mycirrus.api import NoiseEvent
-from custom_components.mycirrus.hub.events import EventMemory
+from custom_components.mycirrus.hub.stored.events import EventMemory
 from homeassistant.core import HomeAssistant
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

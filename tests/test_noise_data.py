@@ -361,7 +361,7 @@ async def test_an_outage_makes_the_data_unavailable(
     assert hass.states.get(PERIOD).state == STATE_UNAVAILABLE
     assert hass.states.get(EVENT).state == STATE_UNAVAILABLE
     # Every endpoint asked failed: the refresh failed, said in one line.
-    assert not entry.runtime_data.noise.coordinator.last_update_success
+    assert not entry.runtime_data.stored.coordinator.last_update_success
     (line,) = [
         r
         for r in caplog.records

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from custom_components.mycirrus.api import Measurement
-from custom_components.mycirrus.hub.periods import PeriodKeeper
+from custom_components.mycirrus.hub.stored.periods import PeriodKeeper
 from homeassistant.core import HomeAssistant
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.mycirrus.hub.progress import ReadProgress
+from custom_components.mycirrus.hub.stored.progress import ReadProgress
 from homeassistant.core import HomeAssistant
 
 HOUR = timedelta(hours=1)

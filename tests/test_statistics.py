@@ -33,8 +33,8 @@ from custom_components.mycirrus.const import (
     DOMAIN,
 )
 from custom_components.mycirrus.hub.options import EntryOptions
-from custom_components.mycirrus.hub.periods import PeriodKeeper
-from custom_components.mycirrus.hub.statistics import Rows
+from custom_components.mycirrus.hub.stored.periods import PeriodKeeper
+from custom_components.mycirrus.hub.stored.statistics import Rows
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
     get_metadata,
@@ -419,14 +419,14 @@ async def test_the_backfill_goes_on_after_a_failure(
     simulator.add_fault("slow", endpoint="measurements", count=1)
     simulator.add_fault(fault, endpoint="measurements", count=1, **extra)  # type: ignore[arg-type]
     entry = await set_up_at_now(set_up, freezer)
-    assert entry.runtime_data.noise.backfill.requests == 1
+    assert entry.runtime_data.stored.backfill.requests == 1
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 50  # the last two days only, so far
     # The next refresh starts it again, from where it stopped.
     await async_advance(hass, freezer, 300)
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 7 * 24
-    assert entry.runtime_data.noise.backfill.requests == 2
+    assert entry.runtime_data.stored.backfill.requests == 2
 
 
 @pytest.mark.parametrize("fault", ["server_error", "rate_limit"])
@@ -442,7 +442,7 @@ async def test_the_backfill_waits_for_a_first_answer(
     simulator.add_fault(fault, endpoint="measurements", count=1, retry_after="120")  # type: ignore[arg-type]
     entry = await set_up_at_now(set_up, freezer)
     assert await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW) == {}
-    assert entry.runtime_data.noise.backfill.requests == 0
+    assert entry.runtime_data.stored.backfill.requests == 0
     for _ in range(2):
         await async_advance(hass, freezer, 300)
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
@@ -515,7 +515,7 @@ async def test_the_backfill_stops_for_a_refused_key(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     await async_advance(hass, freezer, 300)
-    assert entry.runtime_data.noise.backfill.requests == 1
+    assert entry.runtime_data.stored.backfill.requests == 1
 
 
 async def test_the_backfill_goes_on_after_a_long_pause(
@@ -532,12 +532,12 @@ async def test_the_backfill_goes_on_after_a_long_pause(
     entry = await set_up_at_now(set_up, freezer)
     # Refreshes inside the pause ask nothing and start no backfill.
     await async_advance(hass, freezer, 300)
-    assert entry.runtime_data.noise.backfill.requests == 1
+    assert entry.runtime_data.stored.backfill.requests == 1
     for _ in range(2):
         await async_advance(hass, freezer, 300)
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW)
     assert len(rows[LAEQ]) == 7 * 24
-    assert entry.runtime_data.noise.backfill.requests == 2
+    assert entry.runtime_data.stored.backfill.requests == 2
 
 
 async def test_no_history_comes_back_for_an_instrument_removed_meanwhile(
@@ -588,7 +588,7 @@ async def test_the_backfill_asks_for_less_after_a_time_out_and_says_so_once(
 
     with patch.object(MyCirrusClient, "measurements", measurements):
         entry = await set_up_at_now(set_up, freezer)
-        backfill = entry.runtime_data.noise.backfill
+        backfill = entry.runtime_data.stored.backfill
         assert backfill.requests == 1
         assert backfill.shrink == 2
         assert stops() == [logging.INFO]

@@ -156,7 +156,7 @@ class MyCirrusConditionsBinarySensorEntity(MyCirrusDataEntity, BinarySensorEntit
     @property
     def is_on(self) -> bool | None:
         """Return whether the latest weather reading says so; None if none."""
-        state = self.hub.noise.state(self.serial)
+        state = self.hub.stored.state(self.serial)
         weather = state.weather if state else None
         if weather is None:
             return None

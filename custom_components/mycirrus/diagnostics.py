@@ -51,7 +51,7 @@ def _instrument(
 
 def _stored(hub: MyCirrusHub, serial: str) -> dict[str, Any] | None:
     """Return what the stored data said of an instrument at the last refresh."""
-    state = hub.noise.state(serial)
+    state = hub.stored.state(serial)
     if state is None:
         return None
     period = state.period
@@ -66,7 +66,7 @@ def _stored(hub: MyCirrusHub, serial: str) -> dict[str, Any] | None:
             else None
         ),
         "period_end": state.period_end,
-        "period_seconds": hub.noise.coordinator.periods.lengths.get(serial),
+        "period_seconds": hub.stored.coordinator.periods.lengths.get(serial),
         "rating": (
             {**asdict(state.rating), "day": state.rating.day.isoformat()}
             if state.rating
@@ -77,7 +77,7 @@ def _stored(hub: MyCirrusHub, serial: str) -> dict[str, Any] | None:
 
 
 def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
-    coordinator = hub.noise.coordinator
+    coordinator = hub.stored.coordinator
     periods = coordinator.periods
     return {
         "last_update_success": coordinator.last_update_success,
@@ -96,7 +96,7 @@ def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
         "statistics": periods.importer.available,
         "periods_taken": periods.periods_taken,
         "hourly_rows_imported": periods.importer.rows_imported,
-        "backfill_requests": hub.noise.backfill.requests,
+        "backfill_requests": hub.stored.backfill.requests,
         "events_since": dict(sorted(coordinator.events.since.items())),
         "events_waiting": coordinator.events.waiting(),
     }

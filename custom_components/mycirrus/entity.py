@@ -121,13 +121,13 @@ class MyCirrusDataEntity(MyCirrusEntity):
         """
         return (
             not self.hub.store.auth_failed
-            and self.hub.noise.available(self.entity_description.scope, self.serial)
-            and self.hub.noise.state(self.serial) is not None
+            and self.hub.stored.available(self.entity_description.scope, self.serial)
+            and self.hub.stored.state(self.serial) is not None
         )
 
     async def async_update(self) -> None:
         """Fetch the stored data now (homeassistant.update_entity)."""
-        await self.hub.noise.coordinator.async_request_refresh()
+        await self.hub.stored.coordinator.async_request_refresh()
 
 
 def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
@@ -152,7 +152,7 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
     def default_exists(record: InstrumentRecord, description: DescriptionT) -> bool:
         scope = description.scope
         return description.exists_fn(record) and (
-            scope is None or hub.noise.granted(scope)
+            scope is None or hub.stored.granted(scope)
         )
 
     check = exists or default_exists

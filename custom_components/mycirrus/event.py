@@ -99,6 +99,6 @@ class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
         # Available again is said first: an automation that ignores a change
         # from unavailable sees each event.
         self.async_write_if_changed()
-        for event in self.hub.noise.take_events(self.serial):
+        for event in self.hub.stored.take_events(self.serial):
             self._trigger_event(EVENT_NOISE, event_attributes(event))
             self.async_write_ha_state()

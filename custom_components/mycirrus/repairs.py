@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from .compat import RepairsFlowResult, vol
 from .const import ISSUE_INSTRUMENT_GONE, ISSUE_STATISTICS_KEPT
 from .flow_helpers import followed_serials
-from .hub.statistics import statistic_ids
+from .hub.stored.statistics import statistic_ids
 
 
 class RemoveInstrumentRepairFlow(RepairsFlow):

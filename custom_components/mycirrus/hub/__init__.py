@@ -5,9 +5,8 @@ the platforms, the flows or runtime.py.
 """
 
 from .hub import MyCirrusHub
-from .noise import async_forget_stored_data
 from .ratelimit import async_forget_limiter, async_get_limiter
-from .statistics import async_offer_to_clear
+from .stored import async_forget_stored_data, async_offer_to_clear
 
 __all__ = [
     "MyCirrusHub",

@@ -20,13 +20,12 @@ from .actions import ActionSender
 from .checks import CheckFollower
 from .health import MyCirrusHealthCoordinator
 from .link import PushHooks
-from .noise import StoredData
 from .options import EntryOptions
 from .push import MyCirrusPush
 from .signals import entities_signal
-from .statistics import async_keep
 from .status import MyCirrusCoordinator
 from .store import InstrumentStore, StoreHooks
+from .stored import StoredData, async_keep
 
 
 class MyCirrusHub:
@@ -96,7 +95,7 @@ class MyCirrusHub:
             lambda: list(self.store.records),
             on_auth_failed=self.async_auth_failed,
         )
-        self.noise = StoredData(
+        self.stored = StoredData(
             hass,
             entry,
             client,
@@ -127,7 +126,7 @@ class MyCirrusHub:
     async def async_setup(self) -> None:
         """Read what the last run kept; ask for every status once (raises if not)."""
         async_prune_issues(self.hass, self.entry.entry_id, set(self.followed))
-        await self.noise.async_load(self.followed)
+        await self.stored.async_load(self.followed)
         await self.coordinator.async_config_entry_first_refresh()
         self._unsubscribe += [
             self.coordinator.async_add_listener(self._async_look_for_entities),
@@ -143,7 +142,7 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_refresh(), f"{DOMAIN} first health"
         )
-        self._unsubscribe.append(self.noise.async_start(self._async_updated))
+        self._unsubscribe.append(self.stored.async_start(self._async_updated))
 
         async def stop(_event: Event) -> None:
             # A listener that fired is gone: it is not to be removed again.
@@ -163,7 +162,7 @@ class MyCirrusHub:
         if self._stop_listener is not None:
             self._stop_listener()
             self._stop_listener = None
-        await self.noise.async_stop()
+        await self.stored.async_stop()
         await self.push.async_stop()
 
     @callback
@@ -194,7 +193,7 @@ class MyCirrusHub:
                 name = self.records[serial].name
                 self.store.async_remove(serial)
                 self.push.async_remove(serial)
-                self.noise.async_removed(serial, name)
+                self.stored.async_removed(serial, name)
         for serial, subentry_id in followed.items():
             if self.followed.get(serial) != subentry_id:
                 self._async_add(serial)
@@ -219,7 +218,7 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_request_refresh(), f"{DOMAIN} health"
         )
-        self.noise.async_refill()
+        self.stored.async_refill()
 
     def _async_apply_options(self, options: EntryOptions) -> None:
         old, self.options = self.options, options
@@ -229,7 +228,7 @@ class MyCirrusHub:
                 self.push.async_set_live_types(options.live_types),
                 f"{DOMAIN} live types",
             )
-        self.noise.async_options_changed(old, options)
+        self.stored.async_options_changed(old, options)
         # The platforms add and remove entities, the live sensors' interval.
         self._async_look_for_entities()
         self.store.async_dispatch_all()  # the drift threshold may have changed

@@ -26,7 +26,7 @@ from ..acoustics import RatingLevels
 from ..api import WeatherRecord
 from ..const import SCOPE_ENVIRO, SCOPE_NOISE
 from ..entity import MyCirrusDataEntity, MyCirrusEntityDescription
-from ..hub.data import NoiseState
+from ..hub.stored.coordinator import NoiseState
 from ..model import InstrumentRecord
 
 
@@ -180,13 +180,13 @@ class MyCirrusNoiseSensorEntity(MyCirrusDataEntity, SensorEntity):
     @property
     def native_value(self) -> float | None:
         """Return the value; None where the stored data says nothing."""
-        state = self.hub.noise.state(self.serial)
+        state = self.hub.stored.state(self.serial)
         return None if state is None else self.entity_description.value_fn(state)
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Return the period or day the value is of."""
-        state = self.hub.noise.state(self.serial)
+        state = self.hub.stored.state(self.serial)
         if state is None:
             return None
         return dict(self.entity_description.attributes_fn(state)) or None

@@ -19,8 +19,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from ..api import NoiseEvent
-from ..const import DOMAIN
+from ...api import NoiseEvent
+from ...const import DOMAIN
 
 STORAGE_VERSION = 1
 

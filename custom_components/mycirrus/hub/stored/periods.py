@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ..api import Measurement
-from ..const import TRAILING_WINDOW
+from ...api import Measurement
+from ...const import TRAILING_WINDOW
+from ..options import EntryOptions
 from .events import trailing_start
-from .options import EntryOptions
 from .statistics import Rows, StatisticsImporter, hour_rows, periods_by_value
 
 # Rating levels need LAeq whatever the statistics keep.

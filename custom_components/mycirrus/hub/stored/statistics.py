@@ -28,11 +28,11 @@ from homeassistant.const import UnitOfSoundPressure
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from ..acoustics import STORED_VALUES, HourRow, hourly_rows, stored_kind
-from ..api import Measurement
-from ..compat import external_statistic_metadata
-from ..const import DOMAIN
-from ..issues import async_clear_statistics_issue, async_raise_statistics_issue
+from ...acoustics import STORED_VALUES, HourRow, hourly_rows, stored_kind
+from ...api import Measurement
+from ...compat import external_statistic_metadata
+from ...const import DOMAIN
+from ...issues import async_clear_statistics_issue, async_raise_statistics_issue
 
 _LOGGER = logging.getLogger(__package__)
 

@@ -9,17 +9,17 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from ..api import MyCirrusClient, NoiseEvent
-from ..const import DOMAIN, SCOPE_NOISE
-from ..scopes import DataScopes, KeyScopes
+from ...api import MyCirrusClient, NoiseEvent
+from ...const import DOMAIN, SCOPE_NOISE
+from ...scopes import DataScopes, KeyScopes
+from ..options import EntryOptions
+from ..signals import event_signal
+from ..store import InstrumentStore
 from .backfill import Backfill
-from .data import NoiseDataCoordinator, NoiseState
+from .coordinator import NoiseState, StoredDataCoordinator
 from .events import EventMemory
-from .options import EntryOptions
 from .progress import ReadProgress
-from .signals import event_signal
 from .statistics import async_keep, async_offer_to_clear
-from .store import InstrumentStore
 
 
 async def async_forget_stored_data(hass: HomeAssistant, entry_id: str) -> None:
@@ -50,7 +50,7 @@ class StoredData:
         self.hass = hass
         self.entry = entry
         self._check_statuses = check_statuses
-        self.coordinator = NoiseDataCoordinator(
+        self.coordinator = StoredDataCoordinator(
             hass,
             entry,
             client,

@@ -30,8 +30,8 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..acoustics import RatingLevels, rating_levels
-from ..api import (
+from ...acoustics import RatingLevels, rating_levels
+from ...api import (
     Measurement,
     MyCirrusAuthenticationError,
     MyCirrusBodyShapeError,
@@ -40,7 +40,7 @@ from ..api import (
     MyCirrusRateLimitError,
     WeatherRecord,
 )
-from ..const import (
+from ...const import (
     DOMAIN,
     SCOPE_ENVIRO,
     SCOPE_EVENTS,
@@ -48,13 +48,13 @@ from ..const import (
     TRAILING_EVERY,
     TRAILING_WINDOW,
 )
-from ..issues import async_clear_answer_issue, async_raise_answer_issue
-from ..scopes import DataScopes
+from ...issues import async_clear_answer_issue, async_raise_answer_issue
+from ...scopes import DataScopes
+from ..options import EntryOptions
+from ..store import InstrumentStore
 from .events import EventMemory, trailing_start
-from .options import EntryOptions
 from .periods import PeriodKeeper
 from .progress import ReadProgress
-from .store import InstrumentStore
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -127,7 +127,7 @@ class EndpointFailures:
                 _LOGGER.info("MyCirrus stored data needing %s is fetched again", scope)
 
 
-class NoiseDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
+class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
     """Fetches the stored data of all of an entry's instruments at once."""
 
     config_entry: ConfigEntry

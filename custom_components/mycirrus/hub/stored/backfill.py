@@ -19,15 +19,15 @@ import logging
 
 from homeassistant.util import dt as dt_util
 
-from ..api import (
+from ...api import (
     MAX_DATA_SPAN,
     MyCirrusAuthenticationError,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusRateLimitError,
 )
-from ..const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, TRAILING_WINDOW
-from .data import NoiseDataCoordinator, ReadWindow, hour_floor
+from ...const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, TRAILING_WINDOW
+from .coordinator import ReadWindow, StoredDataCoordinator, hour_floor
 from .events import trailing_start
 from .statistics import Key, Rows
 
@@ -51,7 +51,7 @@ class Backfill:
 
     def __init__(
         self,
-        coordinator: NoiseDataCoordinator,
+        coordinator: StoredDataCoordinator,
         *,
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
