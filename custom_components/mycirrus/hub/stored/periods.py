@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ...api import Measurement
@@ -16,6 +17,9 @@ from .statistics import Rows, StatisticsImporter, hour_rows, periods_by_value
 
 # Rating levels need LAeq whatever the statistics keep.
 RATED = "LAeq"
+
+type PeriodsListener = Callable[[str, list[Measurement]], None]
+"""Hears an instrument's periods, oldest first, as answers bring them."""
 
 
 class PeriodKeeper:
@@ -43,6 +47,17 @@ class PeriodKeeper:
         # (seconds, dB), for yesterday's rating levels.
         self._rated: dict[str, dict[datetime, tuple[float, float]]] = {}
         self.periods_taken = 0
+        self._listeners: list[PeriodsListener] = []
+
+    @callback
+    def async_add_listener(self, listener: PeriodsListener) -> CALLBACK_TYPE:
+        """Call ``listener`` with each instrument's periods that an answer brought.
+
+        Periods a re-read brings again come again: a listener keeps the last
+        of each start. Returns the function that removes it.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @staticmethod
     def values_to_ask(options: EntryOptions) -> list[str]:
@@ -72,6 +87,7 @@ class PeriodKeeper:
             if seen is None or measurement.start > seen.start:
                 self.latest[measurement.instrument] = measurement
         self.periods_taken += len(measurements)
+        self._tell(measurements)
         keep_from = trailing_start(dt_util.utcnow(), TRAILING_WINDOW)
         periods = periods_by_value(
             measurements, self.values_to_ask(options), self.lengths
@@ -98,6 +114,18 @@ class PeriodKeeper:
             return
         for key, key_rows in made.items():
             rows.setdefault(key, []).extend(key_rows)
+
+    def _tell(self, measurements: list[Measurement]) -> None:
+        """Give the listeners each instrument's periods, oldest first."""
+        if not self._listeners:
+            return
+        by_serial: defaultdict[str, list[Measurement]] = defaultdict(list)
+        for measurement in measurements:
+            by_serial[measurement.instrument].append(measurement)
+        for serial, taken in by_serial.items():
+            taken.sort(key=lambda measurement: measurement.start)
+            for listener in list(self._listeners):
+                listener(serial, taken)
 
     def laeq_periods(self, serial: str) -> list[tuple[datetime, float, float]]:
         """Return the instrument's LAeq periods of the trailing window."""

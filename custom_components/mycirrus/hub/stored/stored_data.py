@@ -18,6 +18,7 @@ from ..store import InstrumentStore
 from .backfill import Backfill
 from .coordinator import NoiseState, StoredDataCoordinator
 from .events import EventMemory
+from .periods import PeriodsListener
 from .progress import ReadProgress
 from .statistics import async_keep, async_offer_to_clear
 
@@ -79,6 +80,18 @@ class StoredData:
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
         return (self.coordinator.data or {}).get(serial)
+
+    @callback
+    def async_add_periods_listener(self, listener: PeriodsListener) -> CALLBACK_TYPE:
+        """Call ``listener(serial, periods)`` with the periods answers bring.
+
+        See PeriodKeeper.async_add_listener.
+        """
+        return self.coordinator.periods.async_add_listener(listener)
+
+    def period_seconds(self, serial: str) -> float | None:
+        """Return the instrument's measurement period in seconds, once known."""
+        return self.coordinator.periods.lengths.get(serial)
 
     def granted(self, scope: str) -> bool:
         """Return whether MyCirrus answered a call needing ``scope``."""
