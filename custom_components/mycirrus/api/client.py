@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
@@ -17,6 +17,7 @@ import aiohttp
 from yarl import URL
 
 from ._parse import Fields, as_str
+from .body import decode_body
 from .data import EXCERPT_LENGTH
 from .exceptions import (
     MyCirrusAuthenticationError,
@@ -56,12 +57,23 @@ _STATUS_ERRORS: Final[dict[int, type[MyCirrusError]]] = {
 }
 
 
+type BlockingRunner = Callable[..., Awaitable[Any]]
+"""Runs ``function(*args)`` away from the event loop, e.g. in an executor."""
+
+
+async def _in_default_executor(function: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
 class MyCirrusClient(StoredDataCalls):
     """Client for the MyCirrus cloud API with an injected aiohttp session.
 
     ``limiter`` holds the pause MyCirrus asked of the key; pass the same one to
     every client of a key so that none of them asks during the pause.
-    ``request_counts`` counts the requests sent, by endpoint.
+    ``request_counts`` counts the requests sent, by endpoint. ``run_blocking``
+    runs the decoding and parsing of the stored data's answers, which may be
+    megabytes, away from the event loop (the loop's default executor unless
+    given; Home Assistant gives its own).
     """
 
     def __init__(
@@ -72,9 +84,11 @@ class MyCirrusClient(StoredDataCalls):
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         limiter: RateLimiter | None = None,
+        run_blocking: BlockingRunner | None = None,
     ) -> None:
         """Initialise the client; no request is made."""
         self._session = session
+        self._run_blocking = run_blocking or _in_default_executor
         self.__api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.request_timeout = request_timeout
@@ -137,7 +151,8 @@ class MyCirrusClient(StoredDataCalls):
         """Return the health of the instruments that MyCirrus reports, by serial.
 
         One request asks for every serial; instruments the answer leaves out
-        (not Quantum, not on the account) are missing from the result.
+        (not Quantum, not on the account) are missing from the result, which
+        is keyed by the serials as given.
         """
         wanted = [validate_serial(serial) for serial in serials]
         if not wanted:
@@ -148,10 +163,12 @@ class MyCirrusClient(StoredDataCalls):
             "/data/monitor/current",
             params={"instruments": ",".join(wanted)},
         )
+        # Keyed as asked: MyCirrus may spell a serial in another letter case.
+        spelling = {serial.casefold(): serial for serial in wanted}
         return {
-            serial: health
+            spelling[serial.casefold()]: health
             for serial, health in parse_monitor_health(body).items()
-            if serial in wanted
+            if serial.casefold() in spelling
         }
 
     def _excerpt(self, text: str) -> str:
@@ -224,6 +241,17 @@ class MyCirrusClient(StoredDataCalls):
         params: Mapping[str, str] | None = None,
     ) -> tuple[Any, str]:
         """Make one request; return its decoded JSON body and its text."""
+        return decode_body(await self._fetch_raw(name, method, path, params=params))
+
+    async def _fetch_raw(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Make one request; return its body as received (an error raises)."""
         self.limiter.check()
         self.request_counts[name] += 1
         try:
@@ -253,21 +281,7 @@ class MyCirrusClient(StoredDataCalls):
 
         if status >= 400:
             raise self._error(status, raw.decode("utf-8", "replace"), retry_after)
-        try:
-            text = raw.decode("utf-8-sig")
-            return (json.loads(text) if text.strip() else None), text
-        except UnicodeDecodeError as err:
-            raise MyCirrusResponseError(
-                f"MyCirrus answered HTTP {status} with a body that is not UTF-8"
-            ) from err
-        except RecursionError as err:
-            raise MyCirrusResponseError(
-                f"MyCirrus answered HTTP {status} with JSON nested beyond reason"
-            ) from err
-        except ValueError as err:
-            raise MyCirrusResponseError(
-                f"MyCirrus answered HTTP {status} with a body that is not JSON"
-            ) from err
+        return raw
 
     def _error(
         self,

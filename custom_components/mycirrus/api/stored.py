@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from .body import decode_body
 from .data import (
     Measurement,
     NoiseEvent,
@@ -27,16 +28,18 @@ type _Parser[RecordT] = Callable[..., list[RecordT]]
 class StoredDataCalls(ABC):
     """The stored data calls of ``MyCirrusClient``, which makes the requests."""
 
+    _run_blocking: Callable[..., Awaitable[Any]]
+
     @abstractmethod
-    async def _fetch(
+    async def _fetch_raw(
         self,
         name: str,
         method: str,
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-    ) -> tuple[Any, str]:
-        """Make one request; return its decoded JSON body and its text."""
+    ) -> bytes:
+        """Make one request; return its body as received."""
 
     @abstractmethod
     def _excerpt(self, text: str) -> str:
@@ -122,6 +125,8 @@ class StoredDataCalls(ABC):
         record that a window shares with the one before (a period starting on
         the boundary) is kept once. No serial, or ``end == start``: no
         request. Naive times are UTC; ``end`` before ``start`` is a ValueError.
+        Each answer is decoded and parsed by ``_run_blocking``: a month of
+        periods is megabytes of JSON.
         """
         wanted = list(dict.fromkeys(validate_serial(serial) for serial in serials))
         start, end = as_utc(start), as_utc(end)
@@ -132,7 +137,7 @@ class StoredDataCalls(ABC):
             return records
         previous: set[Hashable] = set()
         for window_start, window_end in time_windows(start, end):
-            body, text = await self._fetch(
+            raw = await self._fetch_raw(
                 name,
                 "GET",
                 path,
@@ -143,12 +148,28 @@ class StoredDataCalls(ABC):
                     **(params or {}),
                 },
             )
-            found = parse(body, text=self._excerpt(text))
-            keys = [identity(record) for record in found]
-            records.extend(
-                record
-                for record, key in zip(found, keys, strict=True)
-                if key not in previous
+            found, previous = await self._run_blocking(
+                _parse_new, raw, parse, identity, previous, self._excerpt
             )
-            previous = set(keys)
+            records.extend(found)
         return records
+
+
+def _parse_new[RecordT](
+    raw: bytes,
+    parse: _Parser[RecordT],
+    identity: Callable[[RecordT], Hashable],
+    previous: set[Hashable],
+    excerpt: Callable[[str], str],
+) -> tuple[list[RecordT], set[Hashable]]:
+    """Return an answer's records not in ``previous``, and every record's key.
+
+    Decoding and parsing: CPU-bound for a large answer.
+    """
+    body, text = decode_body(raw)
+    found = parse(body, text=excerpt(text))
+    keys = [identity(record) for record in found]
+    new = [
+        record for record, key in zip(found, keys, strict=True) if key not in previous
+    ]
+    return new, set(keys)
