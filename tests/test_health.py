@@ -103,14 +103,31 @@ async def test_health_refresh_every_five_minutes(
     health = [e for e in changed if not e.endswith("_period")]
     assert health == ["sensor.site_gate_enclosure_temperature"]
     # A reboot moves it.
-    from custom_components.mycirrus.sensor.health import BOOT_TOLERANCE  # noqa: PLC0415
-
     rebooted = simulator.now() - timedelta(minutes=1)
     simulator.instruments[ONLINE].boot_time = rebooted
     await async_advance(hass, freezer, 300)
     state = hass.states.get("sensor.site_gate_last_boot").state
     assert state.startswith(rebooted.isoformat(timespec="minutes")[:13])
-    assert timedelta(minutes=1) == BOOT_TOLERANCE
+
+
+async def test_the_last_boot_stays_put_between_reports(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Drawn again minutes later (a SIC starts), the boot time does not move."""
+    await set_up()
+    boot = hass.states.get("sensor.site_gate_last_boot").state
+    for _ in range(2):
+        await async_advance(hass, freezer, 90)
+        # A new status: every entity of the instrument is drawn again.
+        simulator.update(
+            ONLINE, sic_in_progress=not simulator.instruments[ONLINE].sic_in_progress
+        )
+        await async_advance(hass, freezer, 1)
+        assert hass.states.get("sensor.site_gate_last_boot").state == boot
+    assert simulator.requests["monitor"] == 1
 
 
 async def test_health_failure_and_recovery(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from ..api import (
     MonitorHealth,
@@ -56,11 +58,16 @@ class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]])
         self.scopes = scopes
         self.serials = serials
         self._on_auth_failed = on_auth_failed
+        # When each instrument booted, worked out when its uptime was
+        # measured, and that uptime: the boot moves only when it restarts.
+        self.boots: dict[str, datetime] = {}
+        self._uptimes: dict[str, float] = {}
 
     async def _async_update_data(self) -> dict[str, MonitorHealth]:
         if not self.scopes.may_try(SCOPE_SYSTEM) or self.client.limiter.paused:
             # Nothing to ask now: keep the last health, quietly.
             return self.data or {}
+        asked_at = dt_util.utcnow()
         try:
             health = await self.client.monitor_health(self.serials())
         except MyCirrusPermissionError:
@@ -90,4 +97,21 @@ class MyCirrusHealthCoordinator(DataUpdateCoordinator[dict[str, MonitorHealth]])
             ) from err
         self.scopes.granted(SCOPE_SYSTEM)
         self.update_interval = HEALTH_INTERVAL
+        self._boots(health, asked_at)
         return health
+
+    def _boots(self, health: Mapping[str, MonitorHealth], asked_at: datetime) -> None:
+        """Note when each instrument booted: again only if its uptime dropped.
+
+        The boot is the moment the uptime was asked for less the uptime, so
+        that it stays put between reports instead of moving with the clock.
+        """
+        for serial, reported in health.items():
+            if (uptime := reported.uptime) is None:
+                continue
+            last = self._uptimes.get(serial)
+            if last is None or uptime < last or serial not in self.boots:
+                self.boots[serial] = (asked_at - timedelta(seconds=uptime)).replace(
+                    microsecond=0
+                )
+            self._uptimes[serial] = uptime

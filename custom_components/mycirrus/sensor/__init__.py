@@ -24,6 +24,7 @@ from .health import (
     HEALTH_SENSORS,
     MyCirrusHealthSensorEntity,
     MyCirrusHealthSensorEntityDescription,
+    health_value,
 )
 from .live import (
     MyCirrusLiveSensorEntity,
@@ -63,8 +64,7 @@ async def async_setup_entry(
     def health_exists(
         record: InstrumentRecord, description: MyCirrusHealthSensorEntityDescription
     ) -> bool:
-        reported = (hub.health.data or {}).get(record.serial)
-        return reported is not None and description.value_fn(reported) is not None
+        return health_value(hub, record.serial, description) is not None
 
     def noise_factory(
         record: InstrumentRecord, description: MyCirrusNoiseSensorEntityDescription

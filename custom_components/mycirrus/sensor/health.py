@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import NamedTuple
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -21,15 +22,18 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import callback
-from homeassistant.util import dt as dt_util
 
 from ..api import MonitorHealth
 from ..entity import MyCirrusEntity, MyCirrusEntityDescription
 from ..model import InstrumentRecord
 from ..runtime import MyCirrusHub
 
-# uptime is read a little later each time: a boot time this close is the same.
-BOOT_TOLERANCE = timedelta(minutes=1)
+
+class HealthReading(NamedTuple):
+    """What MyCirrus last reported of an instrument's health, and when it booted."""
+
+    health: MonitorHealth
+    boot: datetime | None  # worked out when the uptime was measured
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,13 +42,7 @@ class MyCirrusHealthSensorEntityDescription(
 ):
     """Describes a sensor of an instrument's own health."""
 
-    value_fn: Callable[[MonitorHealth], float | datetime | None]
-
-
-def _boot(health: MonitorHealth) -> datetime | None:
-    if health.uptime is None:
-        return None
-    return (dt_util.utcnow() - timedelta(seconds=health.uptime)).replace(microsecond=0)
+    value_fn: Callable[[HealthReading], float | datetime | None]
 
 
 HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
@@ -55,7 +53,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda h: h.cpu,
+        value_fn=lambda r: r.health.cpu,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="memory",
@@ -64,7 +62,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda h: h.memory,
+        value_fn=lambda r: r.health.memory,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="disk",
@@ -72,7 +70,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.disk,
+        value_fn=lambda r: r.health.disk,
     ),
     MyCirrusHealthSensorEntityDescription(
         # The enclosure's own: the weather's temperature is the air's.
@@ -82,7 +80,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.temperature,
+        value_fn=lambda r: r.health.temperature,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="voltage",
@@ -93,7 +91,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.voltage,
+        value_fn=lambda r: r.health.voltage,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="network",
@@ -103,7 +101,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda h: h.network,
+        value_fn=lambda r: r.health.network,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="sim_usage",
@@ -115,7 +113,7 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         # As the quota beside it.
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.sim_usage,
+        value_fn=lambda r: r.health.sim_usage,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="sim_quota",
@@ -124,16 +122,27 @@ HEALTH_SENSORS: tuple[MyCirrusHealthSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfInformation.MEGABYTES,
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda h: h.sim_quota,
+        value_fn=lambda r: r.health.sim_quota,
     ),
     MyCirrusHealthSensorEntityDescription(
         key="last_boot",
         translation_key="last_boot",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_boot,
+        value_fn=lambda r: r.boot,
     ),
 )
+
+
+def health_value(
+    hub: MyCirrusHub, serial: str, description: MyCirrusHealthSensorEntityDescription
+) -> float | datetime | None:
+    """Return what a health sensor shows of the health last reported."""
+    health = hub.health
+    reported = (health.data or {}).get(serial)
+    if reported is None:
+        return None
+    return description.value_fn(HealthReading(reported, health.boots.get(serial)))
 
 
 class MyCirrusHealthSensorEntity(MyCirrusEntity, SensorEntity):
@@ -170,16 +179,9 @@ class MyCirrusHealthSensorEntity(MyCirrusEntity, SensorEntity):
         await self.hub.health.async_request_refresh()
 
     def _read(self) -> None:
-        reported = (self.hub.health.data or {}).get(self.serial)
-        value = self.entity_description.value_fn(reported) if reported else None
-        previous = self._attr_native_value
-        if (
-            isinstance(value, datetime)
-            and isinstance(previous, datetime)
-            and abs(value - previous) < BOOT_TOLERANCE
-        ):
-            return
-        self._attr_native_value = value
+        self._attr_native_value = health_value(
+            self.hub, self.serial, self.entity_description
+        )
 
     @callback
     def _handle_instrument_update(self) -> None:
