@@ -63,6 +63,12 @@ class SimInstrument:
     # ``uploads_held``) and clears it when it sees it online again.
     uploads_stopped: datetime | None = None
     uploads_held: bool = False
+    # Seconds after its uploads resume until the backlog appears: a real
+    # monitor sends its newest periods first (the last hour here), then what
+    # it buffered. 0: all of it at once.
+    backlog_delay: float = 0.0
+    # The backlog still on its way: from, to (POSIX s), and when it appears.
+    backlog: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         """Refuse a measurement period that does not divide a day into minutes."""
@@ -134,3 +140,35 @@ def demo_health(index: int) -> dict[str, float]:
         "simQuota": 1024.0,
         "simUsage": round(120.0 + 95.0 * (index % 9), 1),
     }
+
+
+class Instruments(dict[str, SimInstrument]):
+    """The cloud's instruments by serial, found in any letter case.
+
+    MyCirrus takes a serial however it is typed and answers with its own
+    spelling; the keys keep that spelling.
+    """
+
+    def _key(self, serial: object) -> object:
+        if isinstance(serial, str) and not super().__contains__(serial):
+            folded = serial.casefold()
+            for key in self.keys():
+                if key.casefold() == folded:
+                    return key
+        return serial
+
+    def __getitem__(self, serial: str) -> SimInstrument:
+        """Return the instrument of ``serial`` in any letter case."""
+        return super().__getitem__(self._key(serial))  # type: ignore[index]
+
+    def __contains__(self, serial: object) -> bool:
+        """Return whether there is an instrument of ``serial`` in any letter case."""
+        return super().__contains__(self._key(serial))
+
+    def get(self, serial: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Return the instrument of ``serial`` in any letter case, else default."""
+        return super().get(self._key(serial), default)  # type: ignore[call-overload]
+
+    def pop(self, serial: str, *default: Any) -> Any:  # type: ignore[override]
+        """Remove and return the instrument of ``serial`` in any letter case."""
+        return super().pop(self._key(serial), *default)  # type: ignore[call-overload]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
-from .instrument import SimInstrument, demo_health, iso
+from .instrument import Instruments, SimInstrument, demo_health, iso
 from .shape import MeasurementShape
 from .stored import StoredData, track_uploads
 
@@ -115,7 +115,7 @@ class Cloud:
         self.latency = latency
         self.calibration_duration = calibration_duration
         self.sic_duration = sic_duration
-        self.instruments: dict[str, SimInstrument] = {}
+        self.instruments = Instruments()
         self.keys: dict[str, frozenset[str]] = {}
         self.key_instruments: dict[str, set[str] | None] = {}
         self.faults: list[Fault] = []
@@ -177,7 +177,7 @@ class Cloud:
     def can_see(self, key: str, serial: str) -> bool:
         """Return whether ``key`` may see the instrument ``serial``."""
         visible = self.key_instruments.get(key)
-        return visible is None or serial in visible
+        return visible is None or serial.casefold() in {s.casefold() for s in visible}
 
     def visible(self, key: str) -> list[SimInstrument]:
         """Return the instruments ``key`` may see."""

@@ -404,7 +404,7 @@ async def test_typed_serial_rate_limited(
 async def test_typed_serial_not_in_the_list(
     hass: HomeAssistant, api_url: str, simulator: Simulator
 ) -> None:
-    """An instrument the list leaves out is followed under its serial."""
+    """An instrument the list leaves out is followed under its details' serial."""
     listed = [simulator.instruments[ONLINE].info()]
     # The list leaves it out both in the flow and at set-up.
     simulator.add_fault("raw", endpoint="instruments", body=listed, count=2)
@@ -415,13 +415,32 @@ async def test_typed_serial_not_in_the_list(
         {CONF_INSTRUMENTS: [ONLINE], CONF_EXTRA_SERIALS: f"{ONLINE}; {NO_SIC}"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # Its subentry is titled with the serial, then with the instrument's own
-    # name once the entry has fetched the details at set-up.
+    # The details of an instrument the list leaves out give its name (and
+    # its spelling); the entry fetches them again at set-up.
     assert subentries(result) == [
         (ONLINE, "Site gate", ONLINE),
         (NO_SIC, "Loading bay", NO_SIC),
     ]
-    assert simulator.requests["instrument"] == 1
+    assert simulator.requests["instrument"] == 2
+
+
+async def test_typed_serials_are_kept_as_mycirrus_spells_them(
+    hass: HomeAssistant, api_url: str, simulator: Simulator
+) -> None:
+    """A serial typed in lower case is followed as MyCirrus spells it."""
+    listed = [simulator.instruments[ONLINE].info()]
+    simulator.add_fault("raw", endpoint="instruments", body=listed, count=1)
+    result = await instruments_step(hass, api_url)
+    typed = f"{ONLINE.lower()} {NO_SIC.lower()} {NO_SIC}"
+    result = await submit(
+        hass, result, {CONF_INSTRUMENTS: [], CONF_EXTRA_SERIALS: typed}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # From the list, and from the details of one the list leaves out; once.
+    assert subentries(result) == [
+        (ONLINE, "Site gate", ONLINE),
+        (NO_SIC, "Loading bay", NO_SIC),
+    ]
 
 
 async def test_nothing_selected(hass: HomeAssistant, api_url: str) -> None:

@@ -69,13 +69,16 @@ async def test_add_instrument(hass: HomeAssistant, set_up: SetUp) -> None:
         ("bad serial!", "invalid_serial"),
         ("QT999999", "unknown_serial"),
         (ONLINE, "already_followed"),
+        (ONLINE.lower(), "already_followed"),
     ):
         result = await submit_subentry(hass, result, typed)
         assert result["errors"] == {CONF_SERIAL: error}
-    result = await submit_subentry(hass, result, f" {OFFLINE} ")
+    # Typed in lower case, kept as MyCirrus spells it.
+    result = await submit_subentry(hass, result, f" {OFFLINE.lower()} ")
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Roof"
     assert result["data"] == {CONF_SERIAL: OFFLINE}
+    assert {sub.unique_id for sub in entry.subentries.values()} == {ONLINE, OFFLINE}
     await hass.async_block_till_done()
     # The entry reloads and the new instrument has its device and entities.
     assert entry.state is ConfigEntryState.LOADED

@@ -162,12 +162,16 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
                     ],
                 )
         followed = followed_serials(self.hass)
-        available = [i for i in self._account if i.serial_number not in followed]
+        available = [
+            i for i in self._account if i.serial_number.casefold() not in followed
+        ]
         if user_input is not None:  # keep the ticks, but not of a followed one
             user_input = {
                 **user_input,
                 CONF_INSTRUMENTS: [
-                    s for s in user_input.get(CONF_INSTRUMENTS, []) if s not in followed
+                    s
+                    for s in user_input.get(CONF_INSTRUMENTS, [])
+                    if s.casefold() not in followed
                 ],
             }
         return self.async_show_form(

@@ -26,6 +26,7 @@ from homeassistant.helpers.selector import (
 from .api import (
     Instrument,
     MyCirrusClient,
+    MyCirrusError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
     validate_serial,
@@ -72,9 +73,12 @@ def flow_client(hass: HomeAssistant, api_key: str, api_url: str) -> MyCirrusClie
 
 
 def followed_serials(hass: HomeAssistant) -> set[str]:
-    """Return the serials any MyCirrus entry follows."""
+    """Return the serials any MyCirrus entry follows, case-folded.
+
+    Serials compare in any letter case: look one up as ``serial.casefold()``.
+    """
     return {
-        serial
+        serial.casefold()
         for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
         for serial in followed_subentries(entry)
     }
@@ -83,7 +87,7 @@ def followed_serials(hass: HomeAssistant) -> set[str]:
 def first_followed(hass: HomeAssistant, serials: Iterable[str]) -> str | None:
     """Return the first of ``serials`` that a MyCirrus entry follows already."""
     followed = followed_serials(hass)
-    return next((serial for serial in serials if serial in followed), None)
+    return next((s for s in serials if s.casefold() in followed), None)
 
 
 def split_serials(text: str) -> list[str]:
@@ -106,10 +110,16 @@ def _label(instrument: Instrument) -> str:
     return f"{instrument.name or instrument.serial_number} ({details})"
 
 
+def listed(account: Iterable[Instrument], serial: str) -> Instrument | None:
+    """Return the account's instrument of ``serial``, in any letter case."""
+    folded = serial.casefold()
+    return next((i for i in account if i.serial_number.casefold() == folded), None)
+
+
 def instrument_title(account: Iterable[Instrument], serial: str) -> str:
     """Return the instrument's name on the account, else its serial."""
     for instrument in account:
-        if instrument.serial_number == serial:
+        if instrument.serial_number.casefold() == serial.casefold():
             return instrument.name or serial
     return serial
 
@@ -144,9 +154,11 @@ async def async_check_serial(
     account: Iterable[Instrument],
     errors: dict[str, str],
     field: str,
-) -> str | None:
-    """Check a typed serial with a status call; return its title, or None on error.
+) -> tuple[str, str] | None:
+    """Check a typed serial with a status call; None on error.
 
+    Returns the serial as MyCirrus spells it (from the account's list, else
+    the instrument's details; as typed if neither says) and its title.
     Whether an entry follows it already is for the caller to check, after every
     call of its own: another flow may start following it meanwhile.
     """
@@ -160,7 +172,22 @@ async def async_check_serial(
     except Exception as err:  # noqa: BLE001 - every failure becomes a form error
         errors[field] = flow_error(err)
         return None
-    return instrument_title(account, serial)
+    if (instrument := listed(account, serial)) is None:
+        instrument = await _async_details(client, serial)
+    if instrument is None:
+        return serial, serial
+    return instrument.serial_number, instrument.name or instrument.serial_number
+
+
+async def _async_details(client: MyCirrusClient, serial: str) -> Instrument | None:
+    """Return the instrument's details, if MyCirrus gives them for ``serial``."""
+    try:
+        instrument = await client.instrument(serial)
+    except MyCirrusError:
+        return None  # the status answered: the typed spelling works
+    return (
+        instrument if instrument.serial_number.casefold() == serial.casefold() else None
+    )
 
 
 def key_schema() -> vol.Schema:
@@ -254,22 +281,26 @@ async def async_chosen_serials(
     errors: dict[str, str],
     placeholders: dict[str, str],
 ) -> dict[str, str]:
-    """Return the ticked and typed serials with their titles; note any error."""
+    """Return the ticked and typed serials with their titles; note any error.
+
+    Each serial as MyCirrus spells it, once in any letter case.
+    """
     ticked = list(user_input.get(CONF_INSTRUMENTS, []))
     chosen = {serial: instrument_title(account, serial) for serial in ticked}
-    for serial in split_serials(user_input.get(CONF_EXTRA_SERIALS, "")):
-        if serial in chosen:
+    for typed in split_serials(user_input.get(CONF_EXTRA_SERIALS, "")):
+        if typed.casefold() in {serial.casefold() for serial in chosen}:
             continue
-        placeholders["serial"] = serial
-        title = await async_check_serial(
+        placeholders["serial"] = typed
+        checked = await async_check_serial(
             client,
-            serial,
+            typed,
             account=account,
             errors=errors,
             field=CONF_EXTRA_SERIALS,
         )
-        if title is None:
+        if checked is None:
             return chosen
+        serial, title = checked
         chosen[serial] = title
     # After the last call: the list was shown a while ago, and another entry
     # may have followed one since.

@@ -68,7 +68,7 @@ class ClearStatisticsRepairFlow(RepairsFlow):
 
         Not those of an instrument followed again meanwhile: its history goes on.
         """
-        if self._serial in followed_serials(self.hass):
+        if self._serial.casefold() in followed_serials(self.hass):
             return self.async_abort(
                 reason="followed_again",
                 description_placeholders={"serial": self._serial},

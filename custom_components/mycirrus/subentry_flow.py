@@ -51,20 +51,21 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         placeholders = {"serial": ""}
         if user_input is not None:
-            serial = str(user_input[CONF_SERIAL]).strip()
-            placeholders["serial"] = serial
-            title = await async_check_serial(
+            typed = str(user_input[CONF_SERIAL]).strip()
+            placeholders["serial"] = typed
+            checked = await async_check_serial(
                 client,
-                serial,
+                typed,
                 account=self._account,
                 errors=errors,
                 field=CONF_SERIAL,
             )
             # After the status call: another flow may have followed it since the
             # list was shown, or during the call.
-            if title is not None and first_followed(self.hass, [serial]):
+            if checked is not None and first_followed(self.hass, [checked[0]]):
                 errors[CONF_SERIAL] = "already_followed"
-            elif title is not None:
+            elif checked is not None:
+                serial, title = checked
                 return self.async_create_entry(
                     title=title, data={CONF_SERIAL: serial}, unique_id=serial
                 )
@@ -74,7 +75,7 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
         if (
             user_input is None
             and self._account
-            and all(i.serial_number in followed for i in self._account)
+            and all(i.serial_number.casefold() in followed for i in self._account)
         ):
             return self.async_abort(reason="all_followed")
         schema = vol.Schema(
@@ -82,7 +83,9 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
                 vol.Required(CONF_SERIAL): SelectSelector(
                     SelectSelectorConfig(
                         options=instrument_options(
-                            i for i in self._account if i.serial_number not in followed
+                            i
+                            for i in self._account
+                            if i.serial_number.casefold() not in followed
                         ),
                         custom_value=True,
                         mode=SelectSelectorMode.DROPDOWN,
