@@ -442,7 +442,11 @@ async def test_live_levels_written_once_per_interval(
     attributes = hass.states.get("sensor.site_gate_laeq").attributes
     assert attributes["device_class"] == "sound_pressure"
     assert attributes["unit_of_measurement"] == "dB"
-    assert attributes["state_class"] == "measurement"
+    # An equivalent level keeps no arithmetic statistics of its own: the
+    # stored data's hourly statistics are energetic.
+    assert "state_class" not in attributes
+    for peak in ("sensor.site_gate_laf", "sensor.site_gate_lcpeak"):
+        assert hass.states.get(peak).attributes["state_class"] == "measurement"
     # Nothing new in the next interval: nothing written.
     changed.clear()
     await async_advance(hass, freezer, 5)

@@ -17,7 +17,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..entity import MyCirrusEntity, MyCirrusEntityDescription
 from ..hub.signals import levels_signal, tick_signal
-from ..levels import LevelWindow, level_kind, plausible, translation_key
+from ..levels import LevelKind, LevelWindow, level_kind, plausible, translation_key
 from ..model import InstrumentRecord
 from ..runtime import MyCirrusHub
 
@@ -30,13 +30,19 @@ class MyCirrusLiveSensorEntityDescription(
 
 
 def live_sensor(name: str) -> MyCirrusLiveSensorEntityDescription:
-    """Return the description of the live level called ``name`` (e.g. LAeq)."""
+    """Return the description of the live level called ``name`` (e.g. LAeq).
+
+    Equivalent levels (LAeq, LCeq, LZeq, the octave bands) have no state
+    class: Home Assistant's statistics would average their decibels
+    arithmetically. The stored data's hourly statistics are the record.
+    """
+    energetic = level_kind(name) is LevelKind.ENERGETIC_MEAN
     return MyCirrusLiveSensorEntityDescription(
         key=name.lower(),
         translation_key=translation_key(name),
         device_class=SensorDeviceClass.SOUND_PRESSURE,
         native_unit_of_measurement=UnitOfSoundPressure.DECIBEL,
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=None if energetic else SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         exists_fn=lambda record: record.measures_noise,
     )
