@@ -32,6 +32,7 @@ SETTABLE = frozenset(f.name for f in fields(SimInstrument)) - {
     "sic_ends",
     "boot_time",
     "uploads_stopped",
+    "backlog",
 }
 
 

@@ -6,7 +6,8 @@ the instrument and the time (``periods``, ``events``, ``weather``).
 
 Uploads: an instrument that is offline uploads nothing. What ends after its
 uploads stopped (``SimInstrument.uploads_stopped``) waits until it is online
-again, then appears at once, as a real instrument uploads its backlog.
+again, then appears at once, as a real instrument uploads its backlog; or,
+with a ``backlog_delay``, its last hour at once and the rest that much later.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def iso_at(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What a monitor back from an outage sends first, before its backlog.
+NEWEST_FIRST = 3600.0
+
+
 def track_uploads(instruments: Iterable[SimInstrument], now: datetime) -> None:
     """Note when each instrument's uploads stop (offline or held) and resume."""
     for instrument in instruments:
@@ -39,15 +44,37 @@ def track_uploads(instruments: Iterable[SimInstrument], now: datetime) -> None:
         if stopped and instrument.uploads_stopped is None:
             instrument.uploads_stopped = now
         elif not stopped and instrument.uploads_stopped is not None:
+            back = now.timestamp()
+            held = instrument.uploads_stopped.timestamp()
+            if instrument.backlog_delay > 0 and back - NEWEST_FIRST > held:
+                instrument.backlog = (
+                    held,
+                    back - NEWEST_FIRST,
+                    back + instrument.backlog_delay,
+                )
             instrument.uploads_stopped = None
 
 
-def uploaded_until(instrument: SimInstrument, now: datetime) -> float:
-    """Return the POSIX time up to which the instrument's data has reached the cloud."""
+def uploaded(
+    instrument: SimInstrument, now: datetime
+) -> tuple[float, tuple[float, float] | None]:
+    """Return up to when the instrument's data has reached the cloud.
+
+    POSIX seconds; and the span (from, to) of a backlog still on its way,
+    whose data has not reached it either.
+    """
     limit = now
     if instrument.uploads_stopped is not None:
         limit = min(limit, instrument.uploads_stopped)
-    return limit.timestamp()
+    backlog = instrument.backlog
+    if backlog is not None and now.timestamp() >= backlog[2]:
+        instrument.backlog = backlog = None
+    return limit.timestamp(), (backlog[0], backlog[1]) if backlog else None
+
+
+def _arrived(end: float, limit: float, backlog: tuple[float, float] | None) -> bool:
+    """Return whether data ending at ``end`` has reached the cloud."""
+    return end <= limit and (backlog is None or not backlog[0] < end <= backlog[1])
 
 
 def _first(start: float, step: int) -> int:
@@ -88,12 +115,14 @@ class StoredData:
         site = Site.of(serial)
         own = instrument.measurement_period * 60
         step = length or own
-        limit = uploaded_until(instrument, now)
+        limit, backlog = uploaded(instrument, now)
         full = any(name not in DEFAULT_VALUES for name in names)
         live = self.live.periods(serial, own, _first(start, step), end)
         rows: list[Row] = []
-        moment = _first(start, step)
-        while moment < end and moment + step <= limit:
+        moment = _first(start, step) - step
+        while (moment := moment + step) < end and moment + step <= limit:
+            if not _arrived(moment + step, limit, backlog):
+                continue
             if step == own:
                 values = period(site, moment, own, full=full, live=live.get(moment))
                 chosen = {name: values.values[name] for name in names}
@@ -104,7 +133,6 @@ class StoredData:
                 )
                 chosen = recalculate(parts, names)
             rows.append((serial, moment, step, chosen))
-            moment += step
         return rows
 
     def events(
@@ -118,12 +146,12 @@ class StoredData:
         start, end = span
         serial = instrument.serial
         own = instrument.measurement_period * 60
-        limit = uploaded_until(instrument, now)
+        limit, backlog = uploaded(instrument, now)
         found: list[tuple[float, dict[str, Any]]] = []
         taken: set[int] = set()
         for begins, ends, record in self.added.get(serial, []):
             taken.add(int(begins // own * own))
-            if start <= begins < end and ends <= limit:
+            if start <= begins < end and _arrived(ends, limit, backlog):
                 found.append((begins, record))
         trigger = instrument.event_trigger
         if trigger is not None:
@@ -133,6 +161,8 @@ class StoredData:
             for moment in range(first, math.ceil(end), own):
                 if moment + own > limit:
                     break
+                if not _arrived(moment + own, limit, backlog):
+                    continue
                 bucket = live.get(moment)
                 if moment in taken or (
                     bucket is None and not may_exceed(site, moment, own, trigger)
@@ -159,13 +189,14 @@ class StoredData:
         start, end = span
         serial = instrument.serial
         site = Site.of(serial)
-        limit = uploaded_until(instrument, now)
+        limit, backlog = uploaded(instrument, now)
         records: list[dict[str, Any]] = []
-        minute = _first(start, 60)
-        while minute < end and minute + 60 <= limit:
+        minute = _first(start, 60) - 60
+        while (minute := minute + 60) < end and minute + 60 <= limit:
+            if not _arrived(minute + 60, limit, backlog):
+                continue
             record: dict[str, Any] = {"time": iso_at(minute), "instrument": serial}
             record.update(reading(site, minute))
             record.update(instrument.weather_override)
             records.append(record)
-            minute += 60
         return records

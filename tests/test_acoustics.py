@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 import math
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from custom_components.mycirrus.acoustics import (
     DEFAULT_STORED_VALUES,
-    MIN_COVERAGE,
     STORED_VALUES,
     Period,
-    RatingHours,
     StoredKind,
     conditions_poor,
     energetic_mean,
+    hour_floor,
     hourly_rows,
-    rating_levels,
-    rating_windows,
     stored_kind,
 )
-
-LONDON = ZoneInfo("Europe/London")
-NEW_YORK = ZoneInfo("America/New_York")
-UK_HOURS = RatingHours(day_start=7, evening_start=23, night_start=23)
 
 
 def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -168,149 +160,6 @@ def test_fingerprint_changes_only_when_the_periods_change() -> None:
 
 
 @pytest.mark.parametrize(
-    ("day", "evening", "night"),
-    [(19, 7, 23), (7, 23, 19), (7, 7, 23), (-1, 19, 23), (7, 19, 24)],
-)
-def test_rating_hours_out_of_order(day: int, evening: int, night: int) -> None:
-    with pytest.raises(ValueError, match="order"):
-        RatingHours(day_start=day, evening_start=evening, night_start=night)
-
-
-def test_rating_hours_from_midnight_to_the_last_hour() -> None:
-    hours = RatingHours(day_start=0, evening_start=23, night_start=23)
-    assert (hours.day_start, hours.night_start) == (0, 23)
-
-
-def test_lden_on_an_eu_day() -> None:
-    day = date(2026, 6, 1)
-    levels = rating_levels(steady(at(0), 0, 24, 60.0), day, UTC, RatingHours())
-    assert levels.day == day
-    assert (
-        levels.laeq_day
-        == levels.laeq_evening
-        == levels.laeq_night
-        == pytest.approx(60.0)
-    )
-    assert levels.lden == pytest.approx(
-        60 + 10 * math.log10((12 + 4 * 10**0.5 + 8 * 10) / 24)
-    )
-    assert levels.coverage == {"day": 1.0, "evening": 1.0, "night": 1.0}
-
-
-def test_lden_weighs_day_evening_and_night() -> None:
-    periods = [
-        *steady(at(0), 0, 7, 45.0),
-        *steady(at(0), 7, 19, 65.0),
-        *steady(at(0), 19, 23, 58.0),
-        *steady(at(0), 23, 24, 45.0),
-    ]
-    levels = rating_levels(periods, date(2026, 6, 1), UTC, RatingHours())
-    energy = 12 * 10**6.5 + 4 * 10**6.3 + 8 * 10**5.5
-    assert levels.lden == pytest.approx(10 * math.log10(energy / 24))
-
-
-def test_no_evening_no_lden() -> None:
-    # LAeq,16h 07-23 and LAeq,8h 23-07, as in the UK.
-    periods = [
-        *steady(at(0), 0, 7, 45.0),
-        *steady(at(0), 7, 23, 65.0),
-        *steady(at(0), 23, 24, 51.0),
-    ]
-    levels = rating_levels(periods, date(2026, 6, 1), UTC, UK_HOURS)
-    assert levels.laeq_day == pytest.approx(65.0)
-    assert levels.laeq_night == pytest.approx(
-        10 * math.log10((7 * 10**4.5 + 10**5.1) / 8)
-    )
-    assert levels.laeq_evening is None
-    assert levels.lden is None
-    assert levels.coverage["evening"] == 0.0
-
-
-@pytest.mark.parametrize(("covered", "known"), [(0.74, False), (MIN_COVERAGE, True)])
-def test_coverage_below_three_quarters_gives_no_level(
-    covered: float, known: bool
-) -> None:
-    # Twelve periods, one at the start of every day hour, each covering part of it.
-    periods: list[Period] = [(at(h), covered * 3600, 62.0) for h in range(7, 19)]
-    periods += steady(at(0), 0, 7, 45.0) + steady(at(0), 19, 24, 50.0)
-    levels = rating_levels(periods, date(2026, 6, 1), UTC, RatingHours())
-    assert levels.coverage["day"] == pytest.approx(covered)
-    assert (levels.laeq_day is not None) is known
-    assert (levels.lden is not None) is known
-    assert levels.laeq_evening == pytest.approx(50.0)
-
-
-def test_coverage_is_capped_and_an_empty_day_has_no_levels() -> None:
-    overlapping: list[Period] = [(at(h), 7200.0, 60.0) for h in range(7, 19)]
-    levels = rating_levels(overlapping, date(2026, 6, 1), UTC, RatingHours())
-    assert levels.coverage["day"] == 1.0
-    empty = rating_levels([], date(2026, 6, 1), UTC, RatingHours())
-    assert empty.laeq_day is empty.laeq_evening is empty.laeq_night is None
-    assert empty.lden is None
-    assert empty.coverage == {"day": 0.0, "evening": 0.0, "night": 0.0}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def length(spans: tuple[tuple[datetime, datetime], ...]) -> float:
-    return sum((end - start).total_seconds() for start, end in spans) / 3600
-
-
-@pytest.mark.parametrize(
-    ("day", "bounds", "night_hours", "total"),
-    [
-        # Clocks go forward at 01:00 GMT: a 23-hour day, a 7-hour night.
-        (date(2026, 3, 29), [(2026, 3, 29, 0), (2026, 3, 29, 6), (2026, 3, 29, 18),
-                             (2026, 3, 29, 22), (2026, 3, 29, 23)], 7, 23),
-        # Clocks go back at 02:00 BST: a 25-hour day, a 9-hour night.
-        (date(2026, 10, 25), [(2026, 10, 24, 23), (2026, 10, 25, 7), (2026, 10, 25, 19),
-                              (2026, 10, 25, 23), (2026, 10, 26, 0)], 9, 25),
-    ],
-)  # fmt: skip
-def test_clock_change_days_in_london(
-    day: date, bounds: list[tuple[int, ...]], night_hours: int, total: int
-) -> None:
-    midnight, day_start, evening_start, night_start, next_midnight = (
-        utc(*b) for b in bounds
-    )
-    windows = rating_windows(day, LONDON, RatingHours())
-    assert windows["day"] == ((day_start, evening_start),)
-    assert windows["evening"] == ((evening_start, night_start),)
-    assert windows["night"] == ((midnight, day_start), (night_start, next_midnight))
-    assert (length(windows["day"]), length(windows["evening"])) == (12, 4)
-    assert length(windows["night"]) == night_hours
-    assert sum(length(spans) for spans in windows.values()) == total
-
-    periods = steady(midnight, -3, total + 3, 60.0)
-    levels = rating_levels(periods, day, LONDON, RatingHours())
-    assert levels.coverage == {"day": 1.0, "evening": 1.0, "night": 1.0}
-    weights = 12 + 4 * 10**0.5 + night_hours * 10
-    assert levels.lden == pytest.approx(60 + 10 * math.log10(weights / total))
-
-
-def test_a_day_in_new_york_takes_its_own_periods() -> None:
-    # 1 July 2026 in New York (UTC-4) runs from 04:00 UTC to 04:00 UTC next day.
-    local = datetime(2026, 7, 1, tzinfo=NEW_YORK)
-    periods = [
-        *steady(local, -4, 0, 90.0),  # 30 June's evening
-        *steady(local, 0, 7, 45.0),
-        *steady(local, 7, 19, 65.0),
-        *steady(local, 19, 23, 58.0),
-        *steady(local, 23, 24, 45.0),
-        *steady(local, 24, 28, 90.0),  # 2 July's night
-    ]
-    levels = rating_levels(periods, date(2026, 7, 1), NEW_YORK, RatingHours())
-    assert levels.laeq_day == pytest.approx(65.0)
-    assert levels.laeq_evening == pytest.approx(58.0)
-    assert levels.laeq_night == pytest.approx(45.0)
-    assert rating_windows(date(2026, 7, 1), NEW_YORK, RatingHours())["day"] == (
-        (utc(2026, 7, 1, 11), utc(2026, 7, 1, 23)),
-    )
-
-
-@pytest.mark.parametrize(
     ("wind", "rain", "poor"),
     [
         (None, None, None),
@@ -327,3 +176,9 @@ def test_conditions_poor(
     wind: float | None, rain: float | None, poor: bool | None
 ) -> None:
     assert conditions_poor(wind, rain, 5.0) is poor
+
+
+def test_hour_floor_keeps_the_zone() -> None:
+    moment = datetime(2026, 6, 1, 10, 59, 59, 999999, tzinfo=UTC)
+    assert hour_floor(moment) == datetime(2026, 6, 1, 10, tzinfo=UTC)
+    assert hour_floor(at(10)) == at(10)

@@ -10,7 +10,7 @@ from custom_components.mycirrus.api import (
     MyCirrusBodyShapeError,
     MyCirrusConnectionError,
 )
-from custom_components.mycirrus.hub.stored.coordinator import EndpointFailures
+from custom_components.mycirrus.hub.stored.failures import EndpointFailures
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 ASKED = {"data.noise:read", "data.events:read", "data.enviro:read"}

@@ -84,8 +84,13 @@ async def test_the_last_period(
     assert state.attributes["start"] == (NOW - timedelta(minutes=5)).isoformat()
     assert state.attributes["end"] == NOW.isoformat()
     assert state.attributes["unit_of_measurement"] == "dB"
-    assert state.attributes["state_class"] == "measurement"
+    # No arithmetic statistics of an equivalent level beside the energetic
+    # hourly ones; a maximum of maxima is right.
+    assert "state_class" not in state.attributes
     assert state.attributes["device_class"] == "sound_pressure"
+    for value in ("lafmax", "lcpeak", "laf90"):
+        attributes = hass.states.get(f"sensor.site_gate_{value}_period").attributes
+        assert attributes["state_class"] == "measurement"
     quarter = hass.states.get("sensor.stage_left_laeq_period")
     assert quarter.attributes["start"] == (NOW - timedelta(minutes=15)).isoformat()
     for value in ("lafmax", "lcpeak", "laf90"):
@@ -122,41 +127,69 @@ async def test_one_request_per_endpoint_for_every_instrument(
 # -- rating levels -------------------------------------------------------------
 
 
-async def test_yesterdays_rating_levels(
+def window(start: datetime, end: datetime) -> tuple[str, str]:
+    return start.isoformat(), end.isoformat()
+
+
+async def test_the_last_ended_rating_levels(
     hass: HomeAssistant,
     set_up: SetUp,
     client: MyCirrusClient,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up_at_now(set_up, freezer)
-    # Home Assistant's time zone in the tests: US/Pacific. Now is 01:00 there.
-    midnight = dt_util.start_of_local_day(dt_util.as_local(NOW)) - timedelta(days=1)
-    day = await laeq_between(client, local(midnight, 7), local(midnight, 19))
-    evening = await laeq_between(client, local(midnight, 19), local(midnight, 23))
-    night = await laeq_between(
-        client, midnight, local(midnight, 7)
-    ) + await laeq_between(client, local(midnight, 23), midnight + timedelta(days=1))
-    assert (len(day), len(evening), len(night)) == (144, 48, 96)
-    ld, le, ln = energetic(day), energetic(evening), energetic(night)
-    expected = {
-        "laeq_day": ld,
-        "laeq_evening": le,
-        "laeq_night": ln,
-        "lden": 10
-        * math.log10(
-            (
-                12 * 10 ** (ld / 10)
-                + 4 * 10 ** ((le + 5) / 10)
-                + 8 * 10 ** ((ln + 10) / 10)
-            )
-            / 24
-        ),
+    # Home Assistant's time zone in the tests: US/Pacific. Now is 01:00 there:
+    # yesterday's day and evening have ended, last night has not.
+    yesterday = dt_util.start_of_local_day(dt_util.as_local(NOW)) - timedelta(days=1)
+    before = yesterday - timedelta(days=1)
+    spans = {
+        "laeq_day": (local(yesterday, 7), local(yesterday, 19)),
+        "laeq_evening": (local(yesterday, 19), local(yesterday, 23)),
+        # The night that ended last: from 23:00 the day before to 07:00.
+        "laeq_night": (local(before, 23), local(yesterday, 7)),
     }
-    for key, level in expected.items():
+    levels = {
+        key: energetic(await laeq_between(client, *span)) for key, span in spans.items()
+    }
+    # Lden is of the last rating day that has ended: the day before's, 07 to 07.
+    ld = energetic(await laeq_between(client, local(before, 7), local(before, 19)))
+    le = energetic(await laeq_between(client, local(before, 19), local(before, 23)))
+    ln = levels["laeq_night"]
+    levels["lden"] = 10 * math.log10(
+        (12 * 10 ** (ld / 10) + 4 * 10 ** ((le + 5) / 10) + 8 * 10 ** ((ln + 10) / 10))
+        / 24
+    )
+    spans["lden"] = (local(before, 7), local(yesterday, 7))
+    days = {"laeq_day": yesterday, "laeq_evening": yesterday}
+    for key, level in levels.items():
         state = hass.states.get(f"sensor.site_gate_{key}")
         assert float(state.state) == pytest.approx(level), key
-        assert state.attributes["day"] == midnight.date().isoformat()
-        assert state.attributes["coverage"] == 100.0
+        assert "state_class" not in state.attributes
+        attributes = state.attributes
+        assert (attributes["start"], attributes["end"]) == window(*spans[key])
+        assert attributes["day"] == days.get(key, before).date().isoformat()
+        assert attributes["coverage"] == 100.0
+
+
+async def test_the_night_is_the_last_whole_night(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    client: MyCirrusClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Past 07:00, the night is from 23:00 last evening to 07:00 this morning."""
+    await set_up_at_now(set_up, freezer)
+    today = dt_util.start_of_local_day(dt_util.as_local(NOW))
+    night = (local(today - timedelta(days=1), 23), local(today, 7))
+    # Home Assistant sleeps through the night; at 07:05 the stored data comes.
+    freezer.move_to(local(today, 7) + timedelta(minutes=4))
+    await async_advance(hass, freezer, 60)
+    state = hass.states.get("sensor.site_gate_laeq_night")
+    assert (state.attributes["start"], state.attributes["end"]) == window(*night)
+    assert float(state.state) == pytest.approx(
+        energetic(await laeq_between(client, *night))
+    )
+    assert state.attributes["coverage"] == 100.0
 
 
 async def test_too_little_of_a_window_is_unknown(
@@ -172,7 +205,9 @@ async def test_too_little_of_a_window_is_unknown(
     state = hass.states.get("sensor.site_gate_laeq_day")
     assert state.state == STATE_UNKNOWN
     assert state.attributes["coverage"] == 25.0
-    assert hass.states.get("sensor.site_gate_lden").state == STATE_UNKNOWN
+    assert hass.states.get("sensor.site_gate_laeq_evening").state == STATE_UNKNOWN
+    # The last rating day that ended, the day before's, was whole.
+    assert hass.states.get("sensor.site_gate_lden").state != STATE_UNKNOWN
     # Another instrument's day is whole.
     assert hass.states.get("sensor.stage_left_laeq_day").state != STATE_UNKNOWN
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from custom_components.mycirrus.api import Measurement
+from custom_components.mycirrus.hub.stored.gaps import GapTracker
 from custom_components.mycirrus.hub.stored.periods import PeriodKeeper
 from homeassistant.core import HomeAssistant
 
@@ -13,7 +14,7 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 async def test_the_end_of_a_period(hass: HomeAssistant) -> None:
-    keeper = PeriodKeeper(hass, str, lambda serial: True)
+    keeper = PeriodKeeper(hass, GapTracker(hass, "entry"), lambda: ["QT100001"])
     own = Measurement(
         instrument="QT100001",
         start=START,

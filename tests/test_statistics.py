@@ -32,9 +32,8 @@ from custom_components.mycirrus.const import (
     CONF_DAY_START,
     DOMAIN,
 )
-from custom_components.mycirrus.hub.options import EntryOptions
+from custom_components.mycirrus.hub.stored.gaps import GapTracker
 from custom_components.mycirrus.hub.stored.periods import PeriodKeeper
-from custom_components.mycirrus.hub.stored.statistics import Rows
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
     get_metadata,
@@ -492,9 +491,11 @@ async def test_a_short_backfill_still_reads_the_last_two_days(
     await set_up_at_now(set_up, freezer)
     for _ in range(12):
         await async_advance(hass, freezer, 300)
-    # Every hour, the last 50 hours are read again for late uploads.
+    # The rating levels' two days at set-up; then from the hour before last:
+    # complete hours are not read again.
     starts = [s for e, _, s, _ in simulator.data_requests if e == "measurements"]
-    assert starts[0] == starts[-1] - HOUR == NOW - 50 * HOUR
+    assert starts[0] == NOW - 50 * HOUR
+    assert set(starts[1:]) == {NOW - HOUR, NOW}
     rows = await hourly(hass, [LAEQ], NOW - timedelta(days=7), NOW + HOUR)
     assert len(rows[LAEQ]) == 51
 
@@ -612,12 +613,9 @@ async def test_the_backfill_asks_for_less_after_a_time_out_and_says_so_once(
 async def test_no_rows_for_an_instrument_removed_while_they_were_made(
     hass: HomeAssistant,
 ) -> None:
-    followed = {"QT100001", "QT100002"}
-
-    def still_followed(serial: str) -> bool:
-        return serial in followed
-
-    keeper = PeriodKeeper(hass, str, still_followed)
+    # Both followed when the answer is read; one removed while it was.
+    looks = iter([["QT100001", "QT100002"], ["QT100001"]])
+    keeper = PeriodKeeper(hass, GapTracker(hass, "entry"), lambda: next(looks))
     measurements = [
         Measurement(
             instrument=serial,
@@ -625,13 +623,16 @@ async def test_no_rows_for_an_instrument_removed_while_they_were_made(
             period=timedelta(minutes=5),
             values={"LAeq": 55.0},
         )
-        for serial in sorted(followed)
+        for serial in ("QT100001", "QT100002")
         for n in range(12)
     ]
-    rows: Rows = {}
-    followed.discard("QT100002")  # as if removed while the rows were made
-    await keeper.async_take(
-        measurements, NOW, NOW + timedelta(hours=1), EntryOptions(), rows=rows
+    taken = await keeper.async_take(
+        measurements,
+        ["QT100001", "QT100002"],
+        (NOW, NOW + timedelta(hours=1)),
+        ("LAeq",),
     )
-    assert {serial for serial, _ in rows} == {"QT100001"}
-    assert len(rows[("QT100001", "LAeq")]) == 1
+    assert {serial for serial, _ in taken.rows} == {"QT100001"}
+    assert len(taken.rows[("QT100001", "LAeq")]) == 1
+    assert set(keeper.latest) == set(keeper.lengths) == {"QT100001"}
+    assert keeper.gaps.incomplete("QT100002") == set()

@@ -1,9 +1,9 @@
-"""Stored measurement periods: hourly statistics and rating levels.
+"""Decibel arithmetic: how stored periods combine into hours and windows.
 
 An instrument stores one record per measurement period (often 1 to 15
 minutes). Home Assistant keeps long-term statistics per hour, and noise is
-judged per day, evening and night, so periods are combined as an acoustician
-would combine them:
+judged per day, evening and night (rating.py), so periods are combined as an
+acoustician would combine them:
 
 - equivalent continuous levels (``LAeq`` ...) carry energy: decibels are a
   logarithm, so they average energetically, weighted by duration;
@@ -25,9 +25,9 @@ one seen.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime
 from enum import StrEnum
 import math
 import re
@@ -69,9 +69,6 @@ STORED_VALUES: Final = (
 )
 DEFAULT_STORED_VALUES: Final = ("LAeq", "LAFMax", "LCPeak", "LAF90")
 
-# A rating level from less than this share of its window says too little.
-MIN_COVERAGE: Final = 0.75
-
 _STATISTICAL = re.compile(r"l[acz][fsi]\d{1,2}")
 
 
@@ -105,10 +102,10 @@ def energetic_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
     that 10^(L/10) neither overflows nor loses the quiet levels.
     """
     weighted = [(level, weight) for level, weight in pairs if weight > 0]
-    return _energetic(weighted) if weighted else None
+    return energetic(weighted) if weighted else None
 
 
-def _energetic(pairs: list[tuple[float, float]]) -> float:
+def energetic(pairs: list[tuple[float, float]]) -> float:
     """Return the energetic mean of pairs that all have a positive weight."""
     top = max(level for level, _ in pairs)
     energy = sum(weight * 10 ** ((level - top) / 10) for level, weight in pairs)
@@ -119,8 +116,20 @@ def _arithmetic_mean(pairs: list[tuple[float, float]]) -> float:
     return sum(level * weight for level, weight in pairs) / sum(w for _, w in pairs)
 
 
-def _measured(periods: Iterable[Period]) -> dict[datetime, tuple[float, float]]:
-    """Return the usable periods by UTC start, each start once (the last seen)."""
+def hour_floor(moment: datetime) -> datetime:
+    """Return the start of the hour ``moment`` falls in (whole UTC hours).
+
+    The one place an hour is found: statistics, read points, gaps and
+    requests all count in the same hours.
+    """
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def measured(periods: Iterable[Period]) -> dict[datetime, tuple[float, float]]:
+    """Return the usable periods by UTC start, each start once (the last seen).
+
+    Each maps to its (duration, value).
+    """
     by_start: dict[datetime, tuple[float, float]] = {}
     for start, duration, value in periods:
         if start.utcoffset() is None:
@@ -160,15 +169,15 @@ def hourly_rows(periods: Iterable[Period], kind: StoredKind) -> list[HourRow]:
     a maximum's peak survives in ``max``.
     """
     hours: defaultdict[datetime, list[Period]] = defaultdict(list)
-    for start, (duration, value) in _measured(periods).items():
-        hour = start.replace(minute=0, second=0, microsecond=0)
+    for start, (duration, value) in measured(periods).items():
+        hour = hour_floor(start)
         hours[hour].append((start, duration, value))
     rows = []
     for hour, members in sorted(hours.items()):
         members.sort()
         pairs = [(value, duration) for _, duration, value in members]
         if kind is StoredKind.ENERGETIC:
-            mean = _energetic(pairs)
+            mean = energetic(pairs)
         else:
             mean = _arithmetic_mean(pairs)
         rows.append(
@@ -183,120 +192,6 @@ def hourly_rows(periods: Iterable[Period], kind: StoredKind) -> list[HourRow]:
             )
         )
     return rows
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RatingHours:
-    """Local hours at which the day, evening and night windows start.
-
-    The defaults are the EU Environmental Noise Directive's (day 07-19,
-    evening 19-23, night 23-07). ``evening_start == night_start`` means no
-    evening, as in the UK's LAeq,16h 07-23 and LAeq,8h 23-07.
-    """
-
-    day_start: int = 7
-    evening_start: int = 19
-    night_start: int = 23
-
-    def __post_init__(self) -> None:
-        """Refuse hours out of order or outside 0-23."""
-        if not 0 <= self.day_start < self.evening_start <= self.night_start <= 23:
-            raise ValueError(f"rating hours out of order: {self}")
-
-
-type Spans = tuple[tuple[datetime, datetime], ...]
-
-
-def rating_windows(day: date, tz: tzinfo, hours: RatingHours) -> dict[str, Spans]:
-    """Return the UTC spans of the day, evening and night of a calendar day in tz.
-
-    The calendar day runs from local midnight to the next, so it lasts 23 or 25
-    hours where the clocks change; the night is its hours before the day
-    starts and after the night starts. Local hours become UTC through the time
-    zone's own rules (a zoneinfo): an hour the clocks skip maps to the moment
-    they skip it, an hour they repeat to its first occurrence.
-    """
-
-    def utc(days: int, hour: int) -> datetime:
-        local = datetime.combine(day + timedelta(days=days), time(hour), tzinfo=tz)
-        return local.astimezone(UTC)
-
-    return {
-        "day": ((utc(0, hours.day_start), utc(0, hours.evening_start)),),
-        "evening": ((utc(0, hours.evening_start), utc(0, hours.night_start)),),
-        "night": (
-            (utc(0, 0), utc(0, hours.day_start)),
-            (utc(0, hours.night_start), utc(1, 0)),
-        ),
-    }
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RatingLevels:
-    """The LAeq of a day's windows and Lden; None where too little is known.
-
-    ``coverage`` is the share (0 to 1) of each window ("day", "evening",
-    "night") that periods starting in it cover; an empty window covers 0.
-    """
-
-    day: date
-    laeq_day: float | None
-    laeq_evening: float | None
-    laeq_night: float | None
-    lden: float | None
-    coverage: Mapping[str, float]
-
-
-def rating_levels(
-    periods: Iterable[Period], day: date, tz: tzinfo, hours: RatingHours
-) -> RatingLevels:
-    """Return the rating levels of one calendar day in ``tz`` from LAeq periods.
-
-    A window's level is the energetic mean of the periods that start in it, if
-    they cover at least MIN_COVERAGE of it. Lden weights the evening by 5 dB
-    and the night by 10 dB over the windows' lengths in hours (12, 4 and 8 on
-    an ordinary day with the EU hours); it is not defined without an evening.
-    """
-    windows = rating_windows(day, tz, hours)
-    measured = _measured(periods)
-    levels: dict[str, float | None] = {}
-    coverage: dict[str, float] = {}
-    lengths: dict[str, float] = {}
-    for name, spans in windows.items():
-        lengths[name] = sum((end - start).total_seconds() for start, end in spans)
-        pairs = [
-            (value, duration)
-            for start, (duration, value) in measured.items()
-            if any(low <= start < high for low, high in spans)
-        ]
-        covered = sum(duration for _, duration in pairs)
-        coverage[name] = min(1.0, covered / lengths[name]) if lengths[name] else 0.0
-        enough = coverage[name] >= MIN_COVERAGE
-        levels[name] = energetic_mean(pairs) if enough else None
-    return RatingLevels(
-        day=day,
-        laeq_day=levels["day"],
-        laeq_evening=levels["evening"],
-        laeq_night=levels["night"],
-        lden=_lden(levels, lengths),
-        coverage=coverage,
-    )
-
-
-def _lden(
-    levels: Mapping[str, float | None], lengths: Mapping[str, float]
-) -> float | None:
-    day, evening, night = levels["day"], levels["evening"], levels["night"]
-    if day is None or evening is None or night is None:
-        return None
-    # A level is only known for a window that has a length.
-    return _energetic(
-        [
-            (day, lengths["day"]),
-            (evening + 5, lengths["evening"]),
-            (night + 10, lengths["night"]),
-        ]
-    )
 
 
 def conditions_poor(

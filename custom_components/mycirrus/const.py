@@ -68,14 +68,14 @@ MAX_LIVE_CONNECTIONS: Final = 250
 # How long an action sent over the live websocket waits for its first answer.
 ACTION_ANSWER_TIMEOUT: Final = 10.0
 
-# Stored noise data: how often it is fetched, how far back a new entry reads,
-# and how far back every hour's re-read reaches for periods uploaded late
-# (it covers yesterday's whole calendar day, for its rating levels).
+# Stored noise data: how often it is fetched, how far back a new entry reads
+# (and how far back late periods are taken: MyCirrus keeps 31 days a request),
+# and how far back the periods of the rating levels go (the last ended rating
+# day starts at most 49 hours ago).
 DEFAULT_DATA_INTERVAL: Final = 5  # minutes
 DEFAULT_BACKFILL_DAYS: Final = 7
 MAX_BACKFILL_DAYS: Final = 31
-TRAILING_WINDOW: Final = timedelta(hours=50)
-TRAILING_EVERY: Final = timedelta(hours=1)
+RATED_WINDOW: Final = timedelta(hours=50)
 # A backfill request asks for about this many periods at most.
 RECORDS_PER_REQUEST: Final = 20_000
 DEFAULT_WIND_LIMIT: Final = 5.0  # m/s

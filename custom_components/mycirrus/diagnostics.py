@@ -13,6 +13,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN, SCOPE_ENVIRO, SCOPE_EVENTS, SCOPE_NOISE
 from .model import InstrumentRecord
+from .rating import RatingLevels, WindowLevel
 from .runtime import MyCirrusConfigEntry, MyCirrusHub, loaded_hub
 
 TO_REDACT = {CONF_API_KEY, "latitude", "longitude", "image"}
@@ -66,26 +67,42 @@ def _stored(hub: MyCirrusHub, serial: str) -> dict[str, Any] | None:
             else None
         ),
         "period_end": state.period_end,
-        "period_seconds": hub.stored.coordinator.periods.lengths.get(serial),
+        "period_seconds": hub.stored.period_seconds(serial),
         "rating": (
-            {**asdict(state.rating), "day": state.rating.day.isoformat()}
+            {
+                name: {**asdict(level), "day": level.day.isoformat()}
+                for name, level in asdict_shallow(state.rating).items()
+            }
             if state.rating
             else None
         ),
         "weather": asdict(state.weather) if state.weather else None,
+        # The hours still incomplete, read again until complete or 31 days old.
+        "incomplete_hours": [
+            [first, end] for first, end in hub.stored.gaps.incomplete_ranges(serial)
+        ],
+    }
+
+
+def asdict_shallow(levels: RatingLevels) -> dict[str, WindowLevel]:
+    """Return the rating levels' windows by name."""
+    return {
+        "laeq_day": levels.laeq_day,
+        "laeq_evening": levels.laeq_evening,
+        "laeq_night": levels.laeq_night,
+        "lden": levels.lden,
     }
 
 
 def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
-    coordinator = hub.stored.coordinator
-    periods = coordinator.periods
+    stored = hub.stored
+    coordinator = stored.coordinator
     return {
         "last_update_success": coordinator.last_update_success,
         "update_interval_seconds": _seconds(coordinator.update_interval),
         "last_periods_read": (
             [window.start, window.end] if (window := coordinator.read_window) else None
         ),
-        "last_two_days_read_at": dict(sorted(coordinator.trailing_at.items())),
         "failing": sorted(coordinator.failures.failing),
         "scopes_missing": [
             scope
@@ -93,10 +110,12 @@ def _stored_data(hub: MyCirrusHub) -> dict[str, Any]:
             if coordinator.scopes.missing(scope)
         ],
         "statistics_read_until": coordinator.progress.as_dict(),
-        "statistics": periods.importer.available,
-        "periods_taken": periods.periods_taken,
-        "hourly_rows_imported": periods.importer.rows_imported,
-        "backfill_requests": hub.stored.backfill.requests,
+        "statistics": stored.importer.available,
+        "periods_taken": stored.periods.periods_taken,
+        "hourly_rows_imported": stored.importer.rows_imported,
+        "backfill_requests": stored.backfill.requests,
+        "reread_requests": stored.rereads.requests,
+        "last_reread": stored.gaps.last_reread,
         "events_since": dict(sorted(coordinator.events.since.items())),
         "events_waiting": coordinator.events.waiting(),
     }

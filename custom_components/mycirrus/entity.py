@@ -126,8 +126,11 @@ class MyCirrusDataEntity(MyCirrusEntity):
         )
 
     async def async_update(self) -> None:
-        """Fetch the stored data now (homeassistant.update_entity)."""
-        await self.hub.stored.coordinator.async_request_refresh()
+        """Fetch the stored data now (homeassistant.update_entity).
+
+        Then the instrument's incomplete hours are read again.
+        """
+        await self.hub.stored.async_update(self.serial)
 
 
 def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](

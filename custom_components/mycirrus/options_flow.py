@@ -16,7 +16,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.translation import async_get_translations
 
-from .acoustics import DEFAULT_STORED_VALUES, STORED_VALUES, RatingHours
+from .acoustics import DEFAULT_STORED_VALUES, STORED_VALUES
 from .compat import vol
 from .const import (
     CONF_BACKFILL_DAYS,
@@ -47,6 +47,7 @@ from .const import (
     SECTION_NOISE_DATA,
 )
 from .levels import LIVE_VALUES
+from .rating import RatingHours
 from .scopes import ScopeState
 
 # What the features beyond the status need, in the order the form names them.

@@ -61,6 +61,7 @@ class MyCirrusHub:
             StoreHooks(
                 online=lambda: self.push.async_sync(),  # noqa: PLW0108
                 ended=lambda rec, actions: self.checks.async_ended(rec, actions),  # noqa: PLW0108
+                status=lambda b, a: self.stored.async_status_changed(b, a),  # noqa: PLW0108
             ),
         )
         self.coordinator = MyCirrusCoordinator(

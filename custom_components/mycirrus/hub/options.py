@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..acoustics import DEFAULT_STORED_VALUES, RatingHours
+from ..acoustics import DEFAULT_STORED_VALUES
 from ..const import (
     CONF_BACKFILL_DAYS,
     CONF_DATA_INTERVAL,
@@ -26,6 +26,7 @@ from ..const import (
     DEFAULT_LIVE_VALUES,
     DEFAULT_WIND_LIMIT,
 )
+from ..rating import RatingHours
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

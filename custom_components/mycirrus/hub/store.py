@@ -55,6 +55,8 @@ class StoreHooks:
     online: Callable[[], None]
     # A pushed status says checks ended: their results are to be fetched.
     ended: Callable[[InstrumentRecord, list[Action]], None]
+    # An instrument's status changed (before, after), however it was learnt.
+    status: Callable[[InstrumentRecord, InstrumentRecord], None]
 
 
 class InstrumentStore:
@@ -230,6 +232,8 @@ class InstrumentStore:
         ):
             self._dispatch(after.serial)
         self._log.say(after, now)
+        if before.status != after.status:
+            self.hooks.status(before, after)
         if (before.status and before.status.online) != (
             after.status and after.status.online
         ):

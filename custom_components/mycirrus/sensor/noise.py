@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -21,13 +22,19 @@ from homeassistant.const import (
     UnitOfTemperature,
     UnitOfVolumetricFlux,
 )
+from homeassistant.util import dt as dt_util
 
-from ..acoustics import RatingLevels
+from ..acoustics import StoredKind, stored_kind
 from ..api import WeatherRecord
 from ..const import SCOPE_ENVIRO, SCOPE_NOISE
 from ..entity import MyCirrusDataEntity, MyCirrusEntityDescription
 from ..hub.stored.coordinator import NoiseState
 from ..model import InstrumentRecord
+from ..rating import RatingLevels, WindowLevel
+
+# A last period that ended longer ago than this is no current value: its
+# sensor is unavailable until the next period comes.
+PERIOD_STALE_AFTER = timedelta(hours=2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +45,8 @@ class MyCirrusNoiseSensorEntityDescription(
 
     value_fn: Callable[[NoiseState], float | None]
     attributes_fn: Callable[[NoiseState], Mapping[str, Any]] = lambda _state: {}
+    # Whether what the state says is current (else the entity is unavailable).
+    current_fn: Callable[[NoiseState], bool] = lambda _state: True
 
 
 def has_weather(record: InstrumentRecord) -> bool:
@@ -45,18 +54,42 @@ def has_weather(record: InstrumentRecord) -> bool:
     return record.details is not None and "Weather" in record.details.features
 
 
-def _level(key: str, **kwargs: Any) -> MyCirrusNoiseSensorEntityDescription:
+def _level(
+    key: str, state_class: SensorStateClass | None, **kwargs: Any
+) -> MyCirrusNoiseSensorEntityDescription:
     """Describe a level in dB of a noise monitor's stored data."""
     return MyCirrusNoiseSensorEntityDescription(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.SOUND_PRESSURE,
         native_unit_of_measurement=UnitOfSoundPressure.DECIBEL,
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=state_class,
         suggested_display_precision=1,
         scope=SCOPE_NOISE,
         exists_fn=lambda record: record.measures_noise,
         **kwargs,
+    )
+
+
+def state_class_of(name: str) -> SensorStateClass | None:
+    """Return the state class of a stored value's sensor.
+
+    None for equivalent levels (LAeq ...): Home Assistant's own statistics
+    would average their decibels arithmetically beside the integration's
+    energetic hourly statistics. A maximum of maxima is right, and the
+    statistical levels are averaged as the hourly statistics average them.
+    """
+    return (
+        None
+        if stored_kind(name) is StoredKind.ENERGETIC
+        else (SensorStateClass.MEASUREMENT)
+    )
+
+
+def _period_current(state: NoiseState) -> bool:
+    """Return whether the last period ended within PERIOD_STALE_AFTER."""
+    return state.period_end is None or (
+        dt_util.utcnow() - state.period_end <= PERIOD_STALE_AFTER
     )
 
 
@@ -73,36 +106,45 @@ def period_sensor(name: str) -> MyCirrusNoiseSensorEntityDescription:
 
     return _level(
         f"{name.lower()}_period",
+        state_class_of(name),
         value_fn=lambda state: state.period.values.get(name) if state.period else None,
         attributes_fn=period,
+        current_fn=_period_current,
     )
 
 
 def _rating(
-    key: str, level: Callable[[RatingLevels], float | None], window: str | None
+    key: str, window: Callable[[RatingLevels], WindowLevel]
 ) -> MyCirrusNoiseSensorEntityDescription:
-    """Describe one of yesterday's rating levels; ``window`` None is Lden."""
+    """Describe a rating level: the LAeq of a window, or Lden.
+
+    A level over hours is no measurement to average: no state class.
+    """
 
     def attributes(state: NoiseState) -> Mapping[str, Any]:
         if state.rating is None:
             return {}
-        coverage = state.rating.coverage
-        # Lden needs all three windows: the least covered one limits it.
-        share = coverage[window] if window else min(coverage.values())
-        return {"day": state.rating.day.isoformat(), "coverage": round(100 * share, 1)}
+        level = window(state.rating)
+        return {
+            "day": level.day.isoformat(),
+            "start": dt_util.as_local(level.start).isoformat(),
+            "end": dt_util.as_local(level.end).isoformat(),
+            "coverage": round(100 * level.coverage, 1),
+        }
 
     return _level(
         key,
-        value_fn=lambda state: level(state.rating) if state.rating else None,
+        None,
+        value_fn=lambda state: window(state.rating).level if state.rating else None,
         attributes_fn=attributes,
     )
 
 
 RATING_SENSORS: tuple[MyCirrusNoiseSensorEntityDescription, ...] = (
-    _rating("laeq_day", lambda r: r.laeq_day, "day"),
-    _rating("laeq_evening", lambda r: r.laeq_evening, "evening"),
-    _rating("laeq_night", lambda r: r.laeq_night, "night"),
-    _rating("lden", lambda r: r.lden, None),
+    _rating("laeq_day", lambda r: r.laeq_day),
+    _rating("laeq_evening", lambda r: r.laeq_evening),
+    _rating("laeq_night", lambda r: r.laeq_night),
+    _rating("lden", lambda r: r.lden),
 )
 
 
@@ -176,6 +218,16 @@ class MyCirrusNoiseSensorEntity(MyCirrusDataEntity, SensorEntity):
     """A sensor of an instrument's stored data."""
 
     entity_description: MyCirrusNoiseSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Return whether the stored data answered and its value is current."""
+        state = self.hub.stored.state(self.serial)
+        return (
+            super().available
+            and state is not None
+            and self.entity_description.current_fn(state)
+        )
 
     @property
     def native_value(self) -> float | None:

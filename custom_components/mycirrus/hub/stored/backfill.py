@@ -1,4 +1,4 @@
-"""Reading the stored periods that the statistics lack into them.
+"""Reading the stored periods never asked for into the statistics.
 
 A new statistic starts where the options say (7 days back unless told); one
 whose reading stopped (Home Assistant was down, MyCirrus failed, a pause)
@@ -6,30 +6,36 @@ goes on from where it stopped (progress.py), at most 31 days back. After each
 answered refresh, the backfill reads what lies between each statistic's point
 and where the refresh began: one request at a time for all instruments that
 start at the same hour, each sized to about RECORDS_PER_REQUEST periods
-(smaller after a time-out). A failure stops its group; the next refresh
-starts it again from where it stopped.
+(smaller after a time-out). Each hour read is judged complete or not
+(gaps.py): what is missing from it is read again later. A failure stops its
+group; the next refresh starts it again from where it stopped.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
 
 from homeassistant.util import dt as dt_util
 
+from ...acoustics import hour_floor
 from ...api import (
     MAX_DATA_SPAN,
     MyCirrusAuthenticationError,
+    MyCirrusClient,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusRateLimitError,
 )
-from ...const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST, TRAILING_WINDOW
-from .coordinator import ReadWindow, StoredDataCoordinator, hour_floor
-from .events import trailing_start
-from .statistics import Key, Rows
+from ...const import MAX_BACKFILL_DAYS, RECORDS_PER_REQUEST
+from ..options import EntryOptions
+from .coordinator import ReadWindow
+from .periods import PeriodKeeper, rated_from
+from .progress import ReadProgress
+from .statistics import Key, Rows, StatisticsImporter
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -46,17 +52,39 @@ ROWS_PER_IMPORT = 30_000
 MAX_SHRINK = 16
 
 
+@dataclass(frozen=True, slots=True)
+class BackfillParts:
+    """What the backfill reads with, and where it keeps what it read."""
+
+    client: MyCirrusClient
+    periods: PeriodKeeper
+    importer: StatisticsImporter
+    progress: ReadProgress
+
+
 class Backfill:
     """Fills the statistics up to where the last refresh read."""
 
     def __init__(
         self,
-        coordinator: StoredDataCoordinator,
+        parts: BackfillParts,
         *,
+        serials: Callable[[], list[str]],
+        read_window: Callable[[], ReadWindow | None],
+        options: Callable[[], EntryOptions],
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
-        """Fill for ``coordinator``'s instruments."""
-        self.coordinator = coordinator
+        """Fill for the instruments ``serials`` returns (those followed now).
+
+        ``read_window`` returns what the last answered refresh read.
+        """
+        self._client = parts.client
+        self._periods = parts.periods
+        self._importer = parts.importer
+        self._progress = parts.progress
+        self._serials = serials
+        self._read_window = read_window
+        self._options = options
         self._on_auth_failed = on_auth_failed
         self.requests = 0
         # Requests are this many times smaller after a time-out.
@@ -71,18 +99,17 @@ class Backfill:
         answered refresh began, for the instruments that refresh read; none
         before 31 days ago is read.
         """
-        coordinator = self.coordinator
-        window = coordinator.read_window
-        if window is None or not coordinator.periods.importer.available:
+        window = self._read_window()
+        if window is None or not self._importer.available:
             return {}  # pragma: no mutate (None is as empty to each caller)
         oldest = hour_floor(dt_util.utcnow() - timedelta(days=MAX_BACKFILL_DAYS))
-        values = coordinator.options().stored_values
+        values = self._options().stored_values
         plan: defaultdict[datetime, list[str]] = defaultdict(list)
-        for serial in coordinator.noise_serials():
+        for serial in self._serials():
             points = [
                 point
                 for value in values
-                if (point := coordinator.progress.until((serial, value))) is not None
+                if (point := self._progress.until((serial, value))) is not None
             ]
             if (
                 serial in window.serials
@@ -99,7 +126,7 @@ class Backfill:
         it stopped and goes on with the others; a pause or a refused key
         stops it all.
         """
-        window = self.coordinator.read_window
+        window = self._read_window()
         plan = self.plan()
         if window is None or not plan:
             return True
@@ -119,10 +146,9 @@ class Backfill:
         Returns whether it got there; None when nothing more may be asked (a
         pause, a refused key). A point moves once the rows are imported.
         """
-        coordinator = self.coordinator
-        keeper = coordinator.periods
-        progress = coordinator.progress
-        options = coordinator.options()
+        keeper = self._periods
+        progress = self._progress
+        options = self._options()
         keys: list[Key] = [
             (s, value) for s in serials for value in options.stored_values
         ]
@@ -131,7 +157,8 @@ class Backfill:
         gathered_from = start
         while start < window.start:
             # One removed meanwhile is asked for no more.
-            if not (serials := [s for s in serials if s in coordinator.store.records]):
+            followed = self._serials()
+            if not (serials := [s for s in serials if s in followed]):
                 return True
             hours = RECORDS_PER_REQUEST / (
                 keeper.per_hour(serials, ASSUMED_PERIOD) * self.shrink
@@ -141,8 +168,11 @@ class Backfill:
             filled: bool | None = False
             try:
                 self.requests += 1
-                measurements = await coordinator.client.measurements(
-                    serials, start, end, values=keeper.values_to_ask(options)
+                measurements = await self._client.measurements(
+                    serials,
+                    start,
+                    end,
+                    values=keeper.values_to_ask(options.stored_values),
                 )
             except MyCirrusRateLimitError:
                 filled = None
@@ -166,9 +196,11 @@ class Backfill:
             else:
                 self.shrink = max(1, self.shrink // 2)
                 self._said = False
-                await keeper.async_take(
-                    coordinator.followed(measurements), start, end, options, rows=rows
+                taken = await keeper.async_take(
+                    measurements, serials, (start, end), options.stored_values
                 )
+                for key, key_rows in taken.rows.items():
+                    rows.setdefault(key, []).extend(key_rows)
                 start = end
                 if (
                     sum(map(len, rows.values())) >= ROWS_PER_IMPORT
@@ -193,11 +225,10 @@ class Backfill:
         import, beside its cost per row, is then paid a few times, not per
         request. Waiting keeps its queue, and the memory it holds, small.
         """
-        importer = self.coordinator.periods.importer
-        records = self.coordinator.store.records
-        importer.async_import(
-            {key: key_rows for key, key_rows in rows.items() if key[0] in records},
-            trailing_start(dt_util.utcnow(), TRAILING_WINDOW),
+        followed = self._serials()
+        await self._importer.async_import(
+            {key: key_rows for key, key_rows in rows.items() if key[0] in followed},
+            rated_from(dt_util.utcnow()),
         )
         rows.clear()
-        await importer.async_written()
+        await self._importer.async_written()

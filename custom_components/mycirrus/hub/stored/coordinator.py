@@ -1,13 +1,14 @@
-"""Stored noise data: measurement periods, noise events and weather.
+"""The stored data's refresh: measurement periods, noise events and weather.
 
 Every refresh (5 minutes unless the options say otherwise) asks each endpoint
 once for all of the entry's instruments: the periods and events since the hour
-before last, and the last hour's weather. Once an hour the periods and events
-of the last two days are read again, for what the instruments uploaded late.
-What the periods say goes to the long-term statistics (statistics.py) and to
-the rating levels of yesterday; how far each statistic was read is kept
-(progress.py), and the backfill reads what lies before (backfill.py). New
-events wait to fire once (events.py).
+before last, and the last hour's weather. The first refresh after set-up, or
+after an instrument was added, reaches back over the rating levels' two days.
+What the periods say goes to the statistics and the rating levels
+(periods.py); which hours are still incomplete is judged from each answer
+(gaps.py) and read again later (rereads.py); what lies before the refreshes
+is read by the backfill (backfill.py). New events wait to fire once
+(events.py).
 
 Each endpoint fails alone: its entities are unavailable, the others' are not.
 A key without a scope is asked again at most hourly: meanwhile that scope's
@@ -18,8 +19,8 @@ before a 403 is taken for a missing scope (scopes.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 from typing import NamedTuple
@@ -27,10 +28,10 @@ from typing import NamedTuple
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from ...acoustics import RatingLevels, rating_levels
+from ...acoustics import hour_floor
 from ...api import (
     Measurement,
     MyCirrusAuthenticationError,
@@ -38,23 +39,21 @@ from ...api import (
     MyCirrusClient,
     MyCirrusError,
     MyCirrusRateLimitError,
+    NoiseEvent,
     WeatherRecord,
 )
-from ...const import (
-    DOMAIN,
-    SCOPE_ENVIRO,
-    SCOPE_EVENTS,
-    SCOPE_NOISE,
-    TRAILING_EVERY,
-    TRAILING_WINDOW,
-)
+from ...const import DOMAIN, SCOPE_ENVIRO, SCOPE_EVENTS, SCOPE_NOISE
 from ...issues import async_clear_answer_issue, async_raise_answer_issue
+from ...rating import RatingLevels
 from ...scopes import DataScopes
 from ..options import EntryOptions
 from ..store import InstrumentStore
-from .events import EventMemory, trailing_start
-from .periods import PeriodKeeper
+from .events import EventMemory, forget_before
+from .failures import EndpointFailures
+from .gaps import GapTracker
+from .periods import PeriodKeeper, rated_from
 from .progress import ReadProgress
+from .statistics import StatisticsImporter
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -69,7 +68,7 @@ class NoiseState:
 
     period: Measurement | None = None  # the last complete period
     period_end: datetime | None = None
-    rating: RatingLevels | None = None  # yesterday's, in Home Assistant's zone
+    rating: RatingLevels | None = None  # the last ended windows
     weather: WeatherRecord | None = None  # the latest reading
 
 
@@ -81,50 +80,42 @@ class ReadWindow(NamedTuple):
     serials: frozenset[str]
 
 
-def hour_floor(moment: datetime) -> datetime:
-    """Return the start of the hour of ``moment``."""
-    return moment.replace(minute=0, second=0, microsecond=0)
+@dataclass(frozen=True, slots=True)
+class StoredParts:
+    """What the coordinator works with, made by whoever wires it."""
+
+    periods: PeriodKeeper
+    importer: StatisticsImporter
+    progress: ReadProgress
+    events: EventMemory
+    gaps: GapTracker
 
 
-class EndpointFailures:
-    """Which endpoints (by scope) failed at the last refresh, said once each."""
+def canonical[RecordT: NoiseEvent | WeatherRecord](
+    records: Iterable[RecordT], serials: Iterable[str]
+) -> list[RecordT]:
+    """Return the records of ``serials``, spelled as they are followed.
 
-    def __init__(self) -> None:
-        """Know of no failure yet."""
-        self.failing: set[str] = set()
-        # Those whose failure was logged here, not by the coordinator.
-        self._logged: set[str] = set()
+    MyCirrus may spell a serial in another letter case than it was typed.
+    """
+    spelling = {serial.casefold(): serial for serial in serials}
+    found: list[RecordT] = []
+    for record in records:
+        serial = spelling.get(record.instrument.casefold())
+        if serial == record.instrument:
+            found.append(record)
+        elif serial is not None:
+            found.append(replace(record, instrument=serial))
+    return found
 
-    def note(self, asked: set[str], failures: dict[str, MyCirrusError]) -> None:
-        """Note a refresh's failures; raise UpdateFailed if every endpoint failed.
 
-        One line when an endpoint fails, one when it is answered again.
-        """
-        self.failing = set(failures)
-        if failures and asked <= self.failing:
-            self._logged.clear()  # the coordinator logs this, and its recovery
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="noise_data_failed",
-                translation_placeholders={"error": str(next(iter(failures.values())))},
-            )
-        for scope, err in failures.items():
-            # An answer in an unknown shape says so itself, and in a repair.
-            if scope not in self._logged and not isinstance(
-                err, MyCirrusBodyShapeError
-            ):
-                self._logged.add(scope)
-                # Its entities are unavailable: once at info, as for a device.
-                _LOGGER.info(
-                    "MyCirrus stored data needing %s could not be fetched: %s",
-                    scope,
-                    err,
-                )
-        for scope in self._logged - self.failing:
-            self._logged.discard(scope)
-            # One not asked (the key was seen to lack its scope) is not back.
-            if scope in asked:
-                _LOGGER.info("MyCirrus stored data needing %s is fetched again", scope)
+def latest_readings(records: Iterable[WeatherRecord]) -> dict[str, WeatherRecord]:
+    """Return each instrument's latest weather reading."""
+    latest: dict[str, WeatherRecord] = {}
+    for record in records:
+        if (seen := latest.get(record.instrument)) is None or record.time > seen.time:
+            latest[record.instrument] = record
+    return latest
 
 
 class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
@@ -138,6 +129,7 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         config_entry: ConfigEntry,
         client: MyCirrusClient,
         store: InstrumentStore,
+        parts: StoredParts,
         *,
         options: Callable[[], EntryOptions],
         scopes: DataScopes,
@@ -155,23 +147,22 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         self.store = store
         self.options = options
         self.scopes = scopes
-        self.periods = PeriodKeeper(
-            hass, self._name, lambda serial: serial in store.records
-        )
-        self.progress = ReadProgress(hass, config_entry.entry_id)
-        self.events = EventMemory(hass, config_entry.entry_id)
+        self.periods = parts.periods
+        self.importer = parts.importer
+        self.progress = parts.progress
+        self.events = parts.events
+        self.gaps = parts.gaps
         self._on_auth_failed = on_auth_failed
         self._weather: dict[str, WeatherRecord] = {}
-        # When each endpoint's last two days were last read.
-        self.trailing_at: dict[str, datetime] = {}
+        # Whether the rating levels' periods were read since set-up, and the
+        # noise events of as long (set back when an instrument is added).
+        self.reach_back: set[str] = {SCOPE_NOISE, SCOPE_EVENTS}
+        # When each endpoint's last answered refresh was asked.
+        self._read_at: dict[str, datetime] = {}
         # The window of the last answered request for periods.
         self.read_window: ReadWindow | None = None
         self.failures = EndpointFailures()
         self._shape_logged = False
-
-    def _name(self, serial: str) -> str:
-        record = self.store.records.get(serial)
-        return record.name if record else serial
 
     def noise_serials(self) -> list[str]:
         """Return the followed instruments that measure noise.
@@ -185,15 +176,6 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             if record.measures_noise and record.error not in _ASKED_ALONE
         ]
 
-    def followed(self, measurements: list[Measurement]) -> list[Measurement]:
-        """Return the periods of the instruments still followed.
-
-        One removed while its answer was on its way is forgotten: its
-        statistics must not come back once deleted.
-        """
-        records = self.store.records
-        return [m for m in measurements if m.instrument in records]
-
     def weather_serials(self) -> list[str]:
         """Return the followed instruments with the Weather feature."""
         return [
@@ -205,7 +187,7 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
 
     async def _async_update_data(self) -> dict[str, NoiseState]:
         if self.client.limiter.paused:
-            return self.state()  # the status coordinator says why; wait
+            return await self.async_state()  # the status coordinator says why
         now = dt_util.utcnow()
         self.scopes.new_refresh()
         self.events.follow(self.noise_serials())
@@ -226,7 +208,7 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             except MyCirrusRateLimitError:
                 # The status coordinator says why; the rest waits, and what
                 # failed before still counts as failed.
-                return self.state()
+                return await self.async_state()
             except MyCirrusAuthenticationError as err:
                 self._on_auth_failed(None)
                 raise ConfigEntryAuthFailed(
@@ -238,18 +220,20 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
                 asked.add(scope)
                 failures[scope] = err
         self.failures.note(asked, failures)
-        return self.state()
+        return await self.async_state()
 
-    def _window(self, scope: str, now: datetime) -> tuple[datetime, bool]:
-        """Return where a request starts, and whether it reads the last two days.
+    def _start(self, scope: str, now: datetime) -> datetime:
+        """Return where a refresh's request starts: the hour before last.
 
-        The hour before last, or the last two days once an hour: after an
-        outage of up to two days the first request reaches back over it.
+        Or the hour of the last answered refresh, where it is older (Home
+        Assistant slept, MyCirrus failed), up to the rating levels' two days;
+        the first refresh after set-up, or after an instrument was added,
+        reaches back that far. The backfill reads what lies before.
         """
-        read_at = self.trailing_at.get(scope)
-        if read_at is None or now - read_at >= TRAILING_EVERY:
-            return trailing_start(now, TRAILING_WINDOW), True
-        return hour_floor(now) - HOUR, False
+        oldest = rated_from(now)
+        if scope in self.reach_back or (read_at := self._read_at.get(scope)) is None:
+            return oldest
+        return max(oldest, min(hour_floor(now) - HOUR, hour_floor(read_at)))
 
     async def _async_begin(self, now: datetime) -> None:
         """Give each statistic new to the progress where its reading starts.
@@ -257,14 +241,13 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         Before this refresh imports anything: its last imported hour, or
         where the options say a new one starts.
         """
-        importer = self.periods.importer
-        if not importer.available:
+        if not self.importer.available:
             return
         values = self.options().stored_values
         keys = [(s, value) for s in self.noise_serials() for value in values]
         if not (missing := self.progress.missing(keys)):
             return
-        last = await importer.async_last_hours(missing)
+        last = await self.importer.async_last_hours(missing)
         start = now - self.options().backfill
         records = self.store.records  # one removed meanwhile starts anew
         self.progress.begin(
@@ -275,9 +258,9 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         """Read the periods; return whether MyCirrus was asked."""
         if not (serials := self.noise_serials()):
             return False
-        start, trailing = self._window(SCOPE_NOISE, now)
+        start = self._start(SCOPE_NOISE, now)
         options = self.options()
-        values = self.periods.values_to_ask(options)
+        values = self.periods.values_to_ask(options.stored_values)
         try:
             asked = await self.scopes.async_ask(
                 SCOPE_NOISE,
@@ -291,30 +274,39 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             return True
         serials, measurements = asked
         async_clear_answer_issue(self.hass, self.config_entry)
-        await self.periods.async_take(self.followed(measurements), start, now, options)
+        taken = await self.periods.async_take(
+            measurements, serials, (start, now), options.stored_values
+        )
+        await self.importer.async_import(taken.rows, rated_from(now))
+        for serial in serials:
+            self.gaps.flowing(serial, taken.brought.get(serial, 0) > 0, now)
         self.progress.read(
             [(s, value) for s in serials for value in options.stored_values],
             start,
             now,
         )
         self.read_window = ReadWindow(start, now, frozenset(serials))
-        if trailing:
-            self.trailing_at[SCOPE_NOISE] = now
+        self.reach_back.discard(SCOPE_NOISE)
+        self._read_at[SCOPE_NOISE] = now
         return True
 
     async def _async_events(self, now: datetime) -> bool:
         """Find the events not fired yet; return whether MyCirrus was asked."""
         if not (serials := self.noise_serials()):
             return False
-        start, trailing = self._window(SCOPE_EVENTS, now)
+        start = self._start(SCOPE_EVENTS, now)
         asked = await self.scopes.async_ask(
             SCOPE_EVENTS, serials, lambda s: self.client.events(s, start, now)
         )
         if asked is not None:
-            self.events.found(asked[1], trailing_start(now, TRAILING_WINDOW))
-            if trailing:
-                self.trailing_at[SCOPE_EVENTS] = now
+            self.found_events(asked[1], now)
+            self.reach_back.discard(SCOPE_EVENTS)
+            self._read_at[SCOPE_EVENTS] = now
         return True
+
+    def found_events(self, events: list[NoiseEvent], now: datetime) -> None:
+        """Keep the events of an answer that have not fired, to fire them."""
+        self.events.found(canonical(events, self.store.records), forget_before(now))
 
     async def _async_weather(self, now: datetime) -> bool:
         """Keep each instrument's latest reading; return whether MyCirrus was asked.
@@ -326,15 +318,8 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
         asked = await self.scopes.async_ask(
             SCOPE_ENVIRO, serials, lambda s: self.client.weather(s, now - HOUR, now)
         )
-        if asked is None:
-            return True
-        latest: dict[str, WeatherRecord] = {}
-        for record in asked[1]:
-            if (
-                seen := latest.get(record.instrument)
-            ) is None or record.time > seen.time:
-                latest[record.instrument] = record
-        self._weather = latest
+        if asked is not None:
+            self._weather = latest_readings(canonical(asked[1], serials))
         return True
 
     def _async_unknown_answer(self, err: MyCirrusBodyShapeError) -> None:
@@ -348,31 +333,36 @@ class StoredDataCoordinator(DataUpdateCoordinator[dict[str, NoiseState]]):
             )
         async_raise_answer_issue(self.hass, self.config_entry, err.excerpt)
 
-    def state(self) -> dict[str, NoiseState]:
-        """Return what the stored data says of each instrument now."""
-        yesterday = dt_util.now().date() - timedelta(days=1)
-        zone = dt_util.get_default_time_zone()
-        hours = self.options().rating_hours
-        state: dict[str, NoiseState] = {}
-        for serial in self.store.records:
-            latest = self.periods.latest.get(serial)
-            laeq = self.periods.laeq_periods(serial)
-            state[serial] = NoiseState(
-                period=latest,
-                period_end=self.periods.end_of(latest),
-                rating=rating_levels(laeq, yesterday, zone, hours) if laeq else None,
+    async def async_state(self) -> dict[str, NoiseState]:
+        """Return what the stored data says of each instrument now.
+
+        The rating levels are worked out in the executor where they changed.
+        """
+        ratings = await self.periods.async_ratings(
+            dt_util.utcnow(),
+            dt_util.get_default_time_zone(),
+            self.options().rating_hours,
+        )
+        return self._state(ratings)
+
+    def _state(self, ratings: Mapping[str, RatingLevels]) -> dict[str, NoiseState]:
+        periods = self.periods
+        return {
+            serial: NoiseState(
+                period=(latest := periods.latest.get(serial)),
+                period_end=periods.end_of(latest),
+                rating=ratings.get(serial),
                 weather=self._weather.get(serial),
             )
-        return state
-
-    def granted(self, scope: str) -> bool:
-        """Return whether MyCirrus answered a call needing ``scope``."""
-        return self.scopes.granted(scope)
+            for serial in self.store.records
+        }
 
     def forget(self, serials: Iterable[str]) -> None:
         """Forget instruments no longer followed; their statistics stay."""
         for serial in serials:
             self._weather.pop(serial, None)
             self.periods.forget(serial)
+            self.importer.forget(serial)
             self.progress.forget(serial)
             self.events.forget(serial)
+            self.gaps.forget(serial)

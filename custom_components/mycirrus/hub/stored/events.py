@@ -1,12 +1,12 @@
 """Which noise events have fired: each once, in time order, none from before following.
 
-Events reach MyCirrus late when an instrument's modem was down, and every
-hour's re-read sees the last two days' events again. An event found is
-waiting until its entity fires it: one found while the entity does not exist
-yet (at start-up) or cannot show it (its data unavailable) fires when it can.
-What fired is remembered (in a Store, so a restart forgets none) until it is
-older than the re-read reaches. An event that started before its instrument
-was followed never fires.
+Events reach MyCirrus late when an instrument's modem was down, and the
+re-reads of incomplete hours (up to 31 days back) see events again. An event
+found is waiting until its entity fires it: one found while the entity does
+not exist yet (at start-up) or cannot show it (its data unavailable) fires
+when it can. What fired is remembered (in a Store, so a restart forgets none)
+until it is older than a re-read reaches. An event that started before its
+instrument was followed never fires.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ...api import NoiseEvent
-from ...const import DOMAIN
+from ...const import DOMAIN, MAX_BACKFILL_DAYS
 
 STORAGE_VERSION = 1
 
@@ -139,6 +139,6 @@ class EventMemory:
         await self._store.async_remove()
 
 
-def trailing_start(now: datetime, window: timedelta) -> datetime:
-    """Return where the hourly re-read starts: a whole hour, ``window`` back."""
-    return (now - window).replace(minute=0, second=0, microsecond=0)
+def forget_before(now: datetime) -> datetime:
+    """Return where the memory of fired events ends: no re-read reaches before."""
+    return now - timedelta(days=MAX_BACKFILL_DAYS)

@@ -1,138 +1,199 @@
-"""What an instrument's stored periods say: statistics, its latest, yesterday's LAeq."""
+"""What the stored periods say: hourly rows, complete hours, the latest, rating levels.
+
+Each answer is read in the executor (work.py); what it says is applied here,
+on the event loop: each instrument's period length and latest period, the
+LAeq periods the rating levels need, which hours are complete (gaps.py), and
+the periods the listeners hear of. The rating levels are worked out again,
+in the executor, only when their periods or their windows changed.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ...api import Measurement
-from ...const import TRAILING_WINDOW
-from ..options import EntryOptions
-from .events import trailing_start
-from .statistics import Rows, StatisticsImporter, hour_rows, periods_by_value
+from ...const import RATED_WINDOW
+from ...rating import WINDOWS, RatingHours, RatingLevels, last_ended, rating_levels
+from .gaps import GapTracker
+from .statistics import Rows
+from .work import Answer, Digest, digest
 
 # Rating levels need LAeq whatever the statistics keep.
 RATED = "LAeq"
 
 type PeriodsListener = Callable[[str, list[Measurement]], None]
-"""Hears an instrument's periods, oldest first, as answers bring them."""
+"""Hears an instrument's recent periods, oldest first, as answers bring them."""
+
+
+def rated_from(now: datetime) -> datetime:
+    """Return how far back the rating levels' periods are kept: whole hours."""
+    return (now - RATED_WINDOW).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """What an answer brought: its rows, and the periods each instrument got."""
+
+    rows: Rows
+    brought: Mapping[str, int]
 
 
 class PeriodKeeper:
-    """Takes each answer's periods to the statistics and keeps what entities show."""
+    """Takes answers of periods, and keeps what entities and statistics need."""
 
     def __init__(
         self,
         hass: HomeAssistant,
-        name: Callable[[str], str],
-        followed: Callable[[str], bool],
+        gaps: GapTracker,
+        followed: Callable[[], Iterable[str]],
     ) -> None:
-        """Keep nothing yet; ``name`` names an instrument's statistics.
+        """Keep nothing yet; ``followed`` returns the serials followed now.
 
-        ``followed`` says whether an instrument is still followed once its
-        hourly rows are made (it may have been removed meanwhile).
+        An instrument removed while its answer was read gets nothing.
         """
         self.hass = hass
+        self.gaps = gaps
         self._followed = followed
-        self.importer = StatisticsImporter(hass, name)
         # Each instrument's period length (seconds), as last seen.
         self.lengths: dict[str, float] = {}
         # Each instrument's last complete period.
         self.latest: dict[str, Measurement] = {}
-        # Each instrument's LAeq periods of the trailing window: start ->
-        # (seconds, dB), for yesterday's rating levels.
+        # Each instrument's LAeq periods of the last RATED_WINDOW: start ->
+        # (seconds, dB), for the rating levels; changed, a new version.
         self._rated: dict[str, dict[datetime, tuple[float, float]]] = {}
+        self._versions: dict[str, int] = {}
+        self._ratings: dict[str, tuple[object, RatingLevels]] = {}
         self.periods_taken = 0
         self._listeners: list[PeriodsListener] = []
+        # One answer at a time: each is read with what the last one taught.
+        self._lock = asyncio.Lock()
+
+    @staticmethod
+    def values_to_ask(stored_values: Iterable[str]) -> list[str]:
+        """Return the values to ask for: LAeq and the values kept."""
+        return list(dict.fromkeys((RATED, *stored_values)))
 
     @callback
     def async_add_listener(self, listener: PeriodsListener) -> CALLBACK_TYPE:
-        """Call ``listener`` with each instrument's periods that an answer brought.
+        """Call ``listener`` with each instrument's recent periods an answer brought.
 
-        Periods a re-read brings again come again: a listener keeps the last
-        of each start. Returns the function that removes it.
+        Those of the last RATED_WINDOW (two days); a re-read brings them
+        again: a listener keeps the last of each start. Returns the remover.
         """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    @staticmethod
-    def values_to_ask(options: EntryOptions) -> list[str]:
-        """Return the values to ask for: LAeq and the values the options keep."""
-        return list(dict.fromkeys((RATED, *options.stored_values)))
-
     async def async_take(
         self,
         measurements: list[Measurement],
-        start: datetime,
-        end: datetime,
-        options: EntryOptions,
+        asked: Iterable[str],
+        span: tuple[datetime, datetime],
+        kept: tuple[str, ...],
         *,
-        rows: Rows | None = None,
-    ) -> None:
-        """Take the periods an answer for ``start`` to ``end`` brought.
+        only_incomplete: bool = False,
+    ) -> Taken:
+        """Take what an answer for ``asked`` from ``span[0]`` to ``span[1]`` brought.
 
-        Their hourly rows are imported at once, or added to ``rows`` for the
-        caller to import (a backfill imports many requests' rows together).
+        Returns the rows of the whole hours of ``kept`` values, for the caller
+        to import; ``only_incomplete``: only those of hours known incomplete
+        before (a re-read: the others were imported whole).
         """
-        for measurement in measurements:
-            if measurement.period is not None:
-                self.lengths[measurement.instrument] = (
-                    measurement.period.total_seconds()
-                )
-            seen = self.latest.get(measurement.instrument)
-            if seen is None or measurement.start > seen.start:
-                self.latest[measurement.instrument] = measurement
         self.periods_taken += len(measurements)
-        self._tell(measurements)
-        keep_from = trailing_start(dt_util.utcnow(), TRAILING_WINDOW)
-        periods = periods_by_value(
-            measurements, self.values_to_ask(options), self.lengths
+        async with self._lock:
+            followed = list(self._followed())
+            spelling = {serial.casefold(): serial for serial in followed}
+            asked = tuple(serial for serial in asked if serial in followed)
+            start, end = span
+            now = end
+            gaps = self.gaps
+            answer = Answer(
+                measurements=measurements,
+                asked=asked,
+                spelling=spelling,
+                start=start,
+                end=end,
+                rated=RATED,
+                kept=kept,
+                lengths=dict(self.lengths),
+                not_measuring={s: gaps.not_measuring(s, now) for s in asked},
+                keep_from=rated_from(now),
+            )
+            found = await self.hass.async_add_executor_job(digest, answer)
+            # One removed meanwhile gets nothing: its statistics may go.
+            still = set(self._followed())
+            rows = {key: rows for key, rows in found.rows.items() if key[0] in still}
+            if only_incomplete:
+                rows = {
+                    key: [r for r in key_rows if r.start in gaps.incomplete(key[0])]
+                    for key, key_rows in rows.items()
+                }
+            self._apply(found, still)
+            return Taken(rows, found.brought)
+
+    def _apply(self, found: Digest, still: set[str]) -> None:
+        """Apply what an answer says of the instruments still followed."""
+        self.lengths.update(
+            (serial, seconds)
+            for serial, seconds in found.lengths.items()
+            if serial in still
         )
-        for (serial, value), members in periods.items():
-            if value != RATED:
+        for serial, measurement in found.latest.items():
+            seen = self.latest.get(serial)
+            if serial in still and (seen is None or measurement.start > seen.start):
+                self.latest[serial] = measurement
+        for serial, verdicts in found.verdicts.items():
+            if serial in still:
+                self.gaps.judged(serial, verdicts)
+        keep_from = rated_from(dt_util.utcnow())
+        for serial, periods in found.rated.items():
+            if serial not in still:
                 continue
             rated = self._rated.setdefault(serial, {})
-            rated.update(
-                (begin, (seconds, level))
-                for begin, seconds, level in members
-                if begin >= keep_from
-            )
+            before = len(rated)
+            changed = any(rated.get(begin) != value for begin, value in periods.items())
+            rated.update(periods)
             for begin in [b for b in rated if b < keep_from]:
                 del rated[begin]
-        if not self.importer.available:
-            return
-        kept = {k: v for k, v in periods.items() if k[1] in options.stored_values}
-        made = await self.hass.async_add_executor_job(hour_rows, kept, start, end)
-        # One removed meanwhile gets none: its statistics may be deleted.
-        made = {key: value for key, value in made.items() if self._followed(key[0])}
-        if rows is None:
-            self.importer.async_import(made, keep_from)
-            return
-        for key, key_rows in made.items():
-            rows.setdefault(key, []).extend(key_rows)
+            if changed or len(rated) != before:
+                self._versions[serial] = self._versions.get(serial, 0) + 1
+        for serial, recent in found.recent.items():
+            if serial in still:
+                for listener in list(self._listeners):
+                    listener(serial, recent)
 
-    def _tell(self, measurements: list[Measurement]) -> None:
-        """Give the listeners each instrument's periods, oldest first."""
-        if not self._listeners:
-            return
-        by_serial: defaultdict[str, list[Measurement]] = defaultdict(list)
-        for measurement in measurements:
-            by_serial[measurement.instrument].append(measurement)
-        for serial, taken in by_serial.items():
-            taken.sort(key=lambda measurement: measurement.start)
-            for listener in list(self._listeners):
-                listener(serial, taken)
+    async def async_ratings(
+        self, now: datetime, tz: tzinfo, hours: RatingHours
+    ) -> dict[str, RatingLevels]:
+        """Return each instrument's rating levels at ``now``.
 
-    def laeq_periods(self, serial: str) -> list[tuple[datetime, float, float]]:
-        """Return the instrument's LAeq periods of the trailing window."""
-        return [
-            (begin, seconds, level)
-            for begin, (seconds, level) in self._rated.get(serial, {}).items()
-        ]
+        Worked out again, in one executor job, only for the instruments whose
+        LAeq periods or last ended windows changed.
+        """
+        days = tuple(last_ended(now, tz, hours, window) for window in WINDOWS)
+        stale: dict[str, object] = {}
+        for serial in self._rated:
+            key = (self._versions.get(serial, 0), days, hours, tz)
+            cached = self._ratings.get(serial)
+            if cached is None or cached[0] != key:
+                stale[serial] = key
+        if stale:
+            periods = {
+                serial: [(b, s, v) for b, (s, v) in self._rated[serial].items()]
+                for serial in stale
+            }
+            made = await self.hass.async_add_executor_job(
+                _rate_all, periods, now, tz, hours
+            )
+            for serial, levels in made.items():
+                if serial in self._rated:
+                    self._ratings[serial] = (stale[serial], levels)
+        return {serial: levels for serial, (_, levels) in self._ratings.items()}
 
     def end_of(self, measurement: Measurement | None) -> datetime | None:
         """Return when a period ended, where its length is known."""
@@ -146,9 +207,9 @@ class PeriodKeeper:
 
     def forget(self, serial: str) -> None:
         """Forget an instrument no longer followed; its statistics stay."""
-        for kept in (self.lengths, self.latest, self._rated):
+        for kept in (self.lengths, self.latest, self._rated, self._versions):
             kept.pop(serial, None)
-        self.importer.forget(serial)
+        self._ratings.pop(serial, None)
 
     def per_hour(self, serials: Iterable[str], assumed: float) -> float:
         """Return how many periods an hour of ``serials`` holds.
@@ -157,3 +218,15 @@ class PeriodKeeper:
         seconds long.
         """
         return sum(3600 / self.lengths.get(serial, assumed) for serial in serials)
+
+
+def _rate_all(
+    periods: Mapping[str, list[tuple[datetime, float, float]]],
+    now: datetime,
+    tz: tzinfo,
+    hours: RatingHours,
+) -> dict[str, RatingLevels]:
+    return {
+        serial: rating_levels(members, now, tz, hours)
+        for serial, members in periods.items()
+    }

@@ -12,11 +12,12 @@ instrument is no longer followed.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 import logging
 import re
+from typing import Final
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.models import StatisticData
@@ -28,8 +29,7 @@ from homeassistant.const import UnitOfSoundPressure
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from ...acoustics import STORED_VALUES, HourRow, hourly_rows, stored_kind
-from ...api import Measurement
+from ...acoustics import STORED_VALUES, HourRow
 from ...compat import external_statistic_metadata
 from ...const import DOMAIN
 from ...issues import async_clear_statistics_issue, async_raise_statistics_issue
@@ -41,6 +41,9 @@ HOUR = timedelta(hours=1)
 type Key = tuple[str, str]
 """An instrument's serial and a stored value's name."""
 type Rows = dict[Key, list[HourRow]]
+
+# Rows handed to Home Assistant in one call (it checks each on the event loop).
+ROWS_PER_CALL: Final = 1000
 
 
 def statistic_id(serial: str, value: str) -> str:
@@ -77,50 +80,6 @@ def statistic_ids(serial: str) -> list[str]:
     return [statistic_id(serial, value) for value in STORED_VALUES]
 
 
-def periods_by_value(
-    measurements: Iterable[Measurement],
-    values: Iterable[str],
-    lengths: Mapping[str, float],
-) -> dict[Key, list[tuple[datetime, float, float]]]:
-    """Return each instrument's periods of each value: (start, seconds, dB).
-
-    A period with no length of its own takes its instrument's from
-    ``lengths`` (seconds), as last seen.
-    """
-    wanted = tuple(values)
-    periods: defaultdict[Key, list[tuple[datetime, float, float]]] = defaultdict(list)
-    for measurement in measurements:
-        if measurement.period is not None:
-            seconds = measurement.period.total_seconds()
-        else:
-            seconds = lengths.get(measurement.instrument, 0.0)
-        for value in wanted:
-            if (level := measurement.values.get(value)) is not None:
-                periods[(measurement.instrument, value)].append(
-                    (measurement.start, seconds, level)
-                )
-    return periods
-
-
-def hour_rows(
-    periods: Mapping[Key, list[tuple[datetime, float, float]]],
-    start: datetime,
-    end: datetime,
-) -> Rows:
-    """Return the rows of the whole hours from ``start`` that ended by ``end``.
-
-    CPU-bound for a long backfill: run it in an executor.
-    """
-    return {
-        key: [
-            row
-            for row in hourly_rows(members, stored_kind(key[1]))
-            if row.start >= start and row.start + HOUR <= end
-        ]
-        for key, members in periods.items()
-    }
-
-
 class StatisticsImporter:
     """Imports the hourly rows of an entry's instruments, each hour once."""
 
@@ -139,20 +98,15 @@ class StatisticsImporter:
         return "recorder" in self.hass.config.components
 
     async def async_last_hours(self, keys: Iterable[Key]) -> dict[Key, datetime]:
-        """Return the start of the last imported hour of each statistic that has one."""
+        """Return the start of the last imported hour of each statistic that has one.
+
+        One job in the recorder's executor asks for all of them.
+        """
         instance = get_instance(self.hass)
         # What an earlier run of the entry (before a reload) imported may still
         # wait in the recorder's queue.
         await instance.async_block_till_done()
-        last: dict[Key, datetime] = {}
-        for key in keys:
-            ident = statistic_id(*key)
-            found = await instance.async_add_executor_job(
-                get_last_statistics, self.hass, 1, ident, False, {"mean"}
-            )
-            if rows := found.get(ident):
-                last[key] = dt_util.utc_from_timestamp(rows[0]["start"])
-        return last
+        return await instance.async_add_executor_job(_last_hours, self.hass, list(keys))
 
     async def async_written(self) -> None:
         """Wait until the recorder has written what was imported.
@@ -171,12 +125,16 @@ class StatisticsImporter:
         for key in [key for key in self._imported if key[0] == serial]:
             del self._imported[key]
 
-    @callback
-    def async_import(self, rows: Rows, keep_from: datetime) -> int:
+    async def async_import(self, rows: Rows, keep_from: datetime) -> int:
         """Import the rows not imported as they are; return how many went.
 
-        What is remembered of hours before ``keep_from`` is forgotten.
+        What is remembered of hours before ``keep_from`` is forgotten. Home
+        Assistant checks each row on the event loop as it is handed over: a
+        backfill's rows go ROWS_PER_CALL at a time, the loop free between.
+        Without a recorder nothing is imported.
         """
+        if not self.available:
+            return 0
         sent = 0
         for key, key_rows in rows.items():
             imported = self._imported.setdefault(key, {})
@@ -185,25 +143,39 @@ class StatisticsImporter:
             new = [
                 row for row in key_rows if imported.get(row.start) != row.fingerprint
             ]
-            if not new:
-                continue
             serial, value = key
-            async_add_external_statistics(
-                self.hass,
-                external_statistic_metadata(
-                    statistic_id=statistic_id(serial, value),
-                    name=f"{self._name(serial)} {value}",
-                    unit=UnitOfSoundPressure.DECIBEL,
-                ),
-                [
-                    StatisticData(
-                        start=row.start, mean=row.mean, min=row.min, max=row.max
-                    )
-                    for row in new
-                ],
+            metadata = external_statistic_metadata(
+                statistic_id=statistic_id(serial, value),
+                name=f"{self._name(serial)} {value}",
+                unit=UnitOfSoundPressure.DECIBEL,
             )
+            for first in range(0, len(new), ROWS_PER_CALL):
+                if sent:
+                    await asyncio.sleep(0)
+                part = new[first : first + ROWS_PER_CALL]
+                async_add_external_statistics(
+                    self.hass,
+                    metadata,
+                    [
+                        StatisticData(
+                            start=row.start, mean=row.mean, min=row.min, max=row.max
+                        )
+                        for row in part
+                    ],
+                )
+                sent += len(part)
             for row in new:
                 imported[row.start] = row.fingerprint
-            sent += len(new)
         self.rows_imported += sent
         return sent
+
+
+def _last_hours(hass: HomeAssistant, keys: list[Key]) -> dict[Key, datetime]:
+    """Return the last imported hour of each statistic that has one (blocking)."""
+    last: dict[Key, datetime] = {}
+    for key in keys:
+        ident = statistic_id(*key)
+        found = get_last_statistics(hass, 1, ident, False, {"mean"})
+        if rows := found.get(ident):
+            last[key] = dt_util.utc_from_timestamp(rows[0]["start"])
+    return last

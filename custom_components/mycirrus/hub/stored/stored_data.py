@@ -1,32 +1,66 @@
-"""The stored noise data of a loaded entry: its refreshes, backfill and events."""
+"""The stored record of a loaded entry: refreshes, backfill, re-reads and events.
+
+``StoredData`` makes the parts and wires them: the coordinator refreshes;
+after each refresh one background task reads what was never asked for (the
+backfill) and what is still incomplete (the re-reads); the statuses tell the
+gaps when an instrument was not measuring or came back online; events wait
+for their entity to fire them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
 
 from ...api import MyCirrusClient, NoiseEvent
-from ...const import DOMAIN, SCOPE_NOISE
+from ...const import DOMAIN, SCOPE_EVENTS, SCOPE_NOISE
+from ...model import InstrumentRecord
 from ...scopes import DataScopes, KeyScopes
 from ..options import EntryOptions
 from ..signals import event_signal
 from ..store import InstrumentStore
-from .backfill import Backfill
-from .coordinator import NoiseState, StoredDataCoordinator
+from .backfill import Backfill, BackfillParts
+from .coordinator import NoiseState, StoredDataCoordinator, StoredParts
 from .events import EventMemory
-from .periods import PeriodsListener
+from .filling import Filler
+from .gaps import GapTracker
+from .periods import PeriodKeeper, PeriodsListener
 from .progress import ReadProgress
-from .statistics import async_keep, async_offer_to_clear
+from .rereads import ReReader, ReReadParts
+from .statistics import StatisticsImporter, async_keep, async_offer_to_clear
 
 
 async def async_forget_stored_data(hass: HomeAssistant, entry_id: str) -> None:
     """Forget what a deleted entry kept of its stored data (not its statistics)."""
     await EventMemory(hass, entry_id).async_remove()
     await ReadProgress(hass, entry_id).async_remove()
+    await GapTracker(hass, entry_id).async_remove()
+
+
+def still_ours(
+    check_statuses: Callable[[list[str]], Awaitable[set[str]]],
+    followed: Callable[[], list[str]],
+) -> Callable[[list[str]], Awaitable[tuple[list[str], set[str]] | None]]:
+    """Return what finds which of the instruments asked for are still ours.
+
+    It asks their statuses now (``check_statuses``) and returns those still
+    ``followed``, and whose status answered; None if none has gone but not
+    every status answered: nothing is known (see scopes.DataScopes).
+    """
+
+    async def find(serials: list[str]) -> tuple[list[str], set[str]] | None:
+        answered = await check_statuses(serials)
+        still = set(followed())
+        left = [serial for serial in serials if serial in still]
+        if len(left) == len(serials) and not answered.issuperset(serials):
+            return None
+        return left, answered
+
+    return find
 
 
 class StoredData:
@@ -50,32 +84,57 @@ class StoredData:
         """
         self.hass = hass
         self.entry = entry
-        self._check_statuses = check_statuses
+        self.gaps = GapTracker(hass, entry.entry_id)
+        records = store.records
+        self.importer = StatisticsImporter(
+            hass, lambda serial: records[serial].name if serial in records else serial
+        )
+        self.periods = PeriodKeeper(hass, self.gaps, lambda: list(records))
+        # A lambda: the coordinator is made with the scopes.
+        self.coordinator: StoredDataCoordinator
+        serials = lambda: self.coordinator.noise_serials()  # noqa: E731, PLW0108
+        data_scopes = DataScopes(scopes, still_ours(check_statuses, serials))
         self.coordinator = StoredDataCoordinator(
             hass,
             entry,
             client,
             store,
+            StoredParts(
+                periods=self.periods,
+                importer=self.importer,
+                progress=ReadProgress(hass, entry.entry_id),
+                events=EventMemory(hass, entry.entry_id),
+                gaps=self.gaps,
+            ),
             options=options,
-            scopes=DataScopes(scopes, self._async_still_ours),
+            scopes=data_scopes,
             on_auth_failed=on_auth_failed,
         )
-        self.backfill = Backfill(self.coordinator, on_auth_failed=on_auth_failed)
-        self._filling: asyncio.Task[None] | None = None
-
-    async def _async_still_ours(
-        self, serials: list[str]
-    ) -> tuple[list[str], set[str]] | None:
-        """Return those of ``serials`` still ours, and whose status answered.
-
-        None if none has gone but not every status answered: nothing is known.
-        """
-        answered = await self._check_statuses(serials)
-        still = set(self.coordinator.noise_serials())
-        left = [serial for serial in serials if serial in still]
-        if len(left) == len(serials) and not answered.issuperset(serials):
-            return None
-        return left, answered
+        coordinator = self.coordinator
+        self.backfill = Backfill(
+            BackfillParts(client, self.periods, self.importer, coordinator.progress),
+            serials=coordinator.noise_serials,
+            read_window=lambda: coordinator.read_window,
+            options=options,
+            on_auth_failed=on_auth_failed,
+        )
+        self.rereads = ReReader(
+            ReReadParts(client, self.periods, self.importer, self.gaps, data_scopes),
+            serials=coordinator.noise_serials,
+            options=options,
+            events_found=lambda found: coordinator.found_events(
+                found, dt_util.utcnow()
+            ),
+            on_auth_failed=on_auth_failed,
+        )
+        self.filler = Filler(
+            hass,
+            entry,
+            coordinator,
+            self.backfill,
+            self.rereads,
+            events_found=self._async_events_found,
+        )
 
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
@@ -87,11 +146,11 @@ class StoredData:
 
         See PeriodKeeper.async_add_listener.
         """
-        return self.coordinator.periods.async_add_listener(listener)
+        return self.periods.async_add_listener(listener)
 
     def period_seconds(self, serial: str) -> float | None:
         """Return the instrument's measurement period in seconds, once known."""
-        return self.coordinator.periods.lengths.get(serial)
+        return self.periods.lengths.get(serial)
 
     def granted(self, scope: str) -> bool:
         """Return whether MyCirrus answered a call needing ``scope``."""
@@ -115,7 +174,7 @@ class StoredData:
         )
 
     async def async_load(self, followed: Iterable[str]) -> None:
-        """Read what the last run kept: the events that fired, how far it read.
+        """Read what the last run kept: events fired, how far it read, the gaps.
 
         The history of the ``followed`` instruments goes on: no repair issue
         offers to delete it (one an entry deleted before left). What was kept
@@ -128,7 +187,12 @@ class StoredData:
         coordinator = self.coordinator
         await coordinator.events.async_load()
         await coordinator.progress.async_load()
-        known = coordinator.events.serials() | coordinator.progress.serials()
+        await self.gaps.async_load()
+        known = (
+            coordinator.events.serials()
+            | coordinator.progress.serials()
+            | self.gaps.serials()
+        )
         if gone := known - kept:
             coordinator.forget(gone)
 
@@ -156,33 +220,43 @@ class StoredData:
 
     @callback
     def _async_refreshed(self) -> None:
-        """After a refresh: fire the events found, fill what the statistics lack.
+        """After a refresh: fire the events found, then read what is missing.
 
         Events fire from here, once every entity knows whether its data is
         available: an event entity takes its instrument's events when it can
         show them.
         """
+        self._async_events_found()
+        self.filler.async_fill()
+
+    @callback
+    def _async_events_found(self) -> None:
+        """Let the event entities fire what a re-read found."""
         for serial in self.coordinator.events.waiting():
             async_dispatcher_send(self.hass, event_signal(self.entry.entry_id, serial))
-        if (
-            self.coordinator.last_update_success
-            # The refresh's own request for the periods failed: so would the
-            # backfill's, from the last window read.
-            and SCOPE_NOISE not in self.coordinator.failures.failing
-            and not self.coordinator.client.limiter.paused
-            and (self._filling is None or self._filling.done())
-            and self.backfill.plan()
-        ):
-            self._filling = self.entry.async_create_background_task(
-                self.hass, self._async_fill(), f"{DOMAIN} backfill"
-            )
 
-    async def _async_fill(self) -> None:
-        """Fill what the statistics lack; a failure waits for the next refresh."""
-        if await self.backfill.async_run() and self.backfill.plan():
-            # An instrument or a value added meanwhile; anything more waits
-            # for the next refresh.
-            await self.backfill.async_run()
+    @callback
+    def async_status_changed(
+        self, before: InstrumentRecord | None, after: InstrumentRecord
+    ) -> None:
+        """Hear of a new status: not measuring, or back online after a gap."""
+        if self.gaps.status_changed(
+            after.serial,
+            before.status if before else None,
+            after.status,
+            dt_util.utcnow(),
+        ):
+            self.filler.async_fill()
+
+    async def async_update(self, serial: str) -> None:
+        """Refresh now, then read the instrument's incomplete hours again.
+
+        For an entity of it asked to update (homeassistant.update_entity):
+        the refresh reads what is new; the re-read runs in the background.
+        """
+        self.gaps.ask(serial)
+        await self.coordinator.async_request_refresh()
+        self.filler.async_fill()
 
     def take_events(self, serial: str) -> list[NoiseEvent]:
         """Return an instrument's events waiting to fire, oldest first."""
@@ -192,8 +266,10 @@ class StoredData:
     def async_refill(self) -> None:
         """Refresh soon: an instrument was added, or the values to keep changed.
 
-        The refresh reads what is new; the backfill follows.
+        The refresh reads what is new and the rating levels' days; the
+        backfill follows.
         """
+        self.coordinator.reach_back.update((SCOPE_NOISE, SCOPE_EVENTS))
         self.entry.async_create_background_task(
             self.hass,
             self.coordinator.async_request_refresh(),
@@ -220,11 +296,17 @@ class StoredData:
         if old.stored_values != new.stored_values:
             self.async_refill()
         elif old.rating_hours != new.rating_hours and coordinator.last_update_success:
-            coordinator.async_set_updated_data(coordinator.state())
+            self.entry.async_create_background_task(
+                self.hass, self._async_rate_again(), f"{DOMAIN} rating levels"
+            )
+
+    async def _async_rate_again(self) -> None:
+        """Work the rating levels out again for new hours, and show them."""
+        self.coordinator.async_set_updated_data(await self.coordinator.async_state())
 
     async def async_stop(self) -> None:
-        """Keep what fired and how far it read for the next set-up."""
-        if self._filling is not None:
-            self._filling.cancel()
+        """Keep what fired, how far it read and the gaps for the next set-up."""
+        self.filler.cancel()
         await self.coordinator.events.async_flush()
         await self.coordinator.progress.async_flush()
+        await self.gaps.async_flush()
