@@ -11,6 +11,7 @@ from typing import Any
 
 from bench_harness import (
     Scenario,
+    StallMeter,
     async_settle,
     home_assistant,
     make_entry,
@@ -64,15 +65,15 @@ async def backfill(
             rss = max_rss_mib()
             recorder_cpu = thread_cpu(get_instance(hass).native_id)
             wall, cpu = time.perf_counter(), time.process_time()
-            await set_up(hass, entry)
-            await filled()
-            imported_s = time.perf_counter() - wall
-            # Until the recorder has written every row.
-            await get_instance(hass).async_block_till_done()
+            with StallMeter() as stalls:
+                await set_up(hass, entry)
+                await filled()
+                imported_s = time.perf_counter() - wall
+                # Until the recorder has written every row.
+                await get_instance(hass).async_block_till_done()
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             recorder_cpu = thread_cpu(get_instance(hass).native_id) - recorder_cpu
             after = await sim.counters()
-            periods = entry.runtime_data.stored.coordinator.periods
             result = {
                 "wall_s": wall,
                 "imported_s": imported_s,
@@ -81,30 +82,44 @@ async def backfill(
                 "rss_growth_mib": max_rss_mib() - rss,
                 "requests": after["requests"].get("measurements", 0)
                 - before["requests"].get("measurements", 0),
-                "periods": periods.periods_taken,
-                "rows": periods.importer.rows_imported,
+                "periods": entry.runtime_data.stored.periods.periods_taken,
+                "rows": entry.runtime_data.stored.importer.rows_imported,
+                **stalls.figures(),
             }
             await hass.config_entries.async_unload(entry.entry_id)
     return result
 
 
 async def data_hour(*, count: int, latency: float) -> dict[str, Any]:
-    """Count the stored data requests of an hour on Home Assistant's clock."""
+    """Count the stored data requests of an hour on Home Assistant's clock.
+
+    Instruments of one-minute periods: beside the requests, the longest
+    event-loop stall of the hour's refreshes, and their CPU and memory.
+    """
     with push_off(), freeze_time(datetime.now(UTC)) as clock:
-        async with simulator(count, latency) as sim, home_assistant() as hass:
+        async with simulator(count, latency, period=1) as sim, home_assistant() as hass:
             entry = make_entry(hass, sim.url, count)
             await set_up(hass, entry)
             await async_settle(hass)
             before = Counter((await sim.counters())["requests"])
-            for _ in range(HOUR // STEP):
-                clock.tick(timedelta(seconds=STEP))
-                async_fire_time_changed(hass)
-                await async_settle(hass)
+            rss, cpu = max_rss_mib(), time.process_time()
+            with StallMeter() as stalls:
+                for _ in range(HOUR // STEP):
+                    clock.tick(timedelta(seconds=STEP))
+                    async_fire_time_changed(hass)
+                    await async_settle(hass)
+            cpu = time.process_time() - cpu
             after = Counter((await sim.counters())["requests"])
             await hass.config_entries.async_unload(entry.entry_id)
     hour = after - before
     return {
-        endpoint: hour[endpoint] for endpoint in ("measurements", "events", "weather")
+        **{
+            endpoint: hour[endpoint]
+            for endpoint in ("measurements", "events", "weather")
+        },
+        "cpu_s": cpu,
+        "rss_growth_mib": max_rss_mib() - rss,
+        **stalls.figures(),
     }
 
 

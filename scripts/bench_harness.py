@@ -340,3 +340,89 @@ type Scenario = Callable[..., Coroutine[Any, Any, dict[str, Any]]]
 def log_warnings() -> None:
     """Log warnings and errors, each starting with its level (bench.py groups them)."""
     logging.basicConfig(level=logging.WARNING)
+
+
+def _real_clock() -> Callable[[], float]:
+    """Return a wall clock that a frozen clock (freezegun) leaves running."""
+    try:
+        from freezegun.api import real_perf_counter  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - freezegun comes with the tests
+        return time.perf_counter
+    return real_perf_counter  # type: ignore[no-any-return]
+
+
+def _ours(handle: asyncio.Handle) -> bool:
+    """Return whether an event-loop callback runs the integration's code.
+
+    A task step is ours if its task is named after the integration or any
+    coroutine in its await chain is the integration's; a plain callback if
+    its function is.
+    """
+    callback = handle._callback
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        if "mycirrus" in owner.get_name():
+            return True
+        coro: Any = owner.get_coro()
+        while coro is not None:
+            code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+            if code is not None and "mycirrus" in code.co_filename:
+                return True
+            coro = getattr(coro, "cr_await", None) or getattr(
+                coro, "gi_yieldfrom", None
+            )
+        return False
+    function = getattr(callback, "func", callback)  # a functools.partial
+    function = getattr(function, "__func__", function)
+    return "mycirrus" in (getattr(function, "__module__", None) or "")
+
+
+class StallMeter:
+    """The longest run of one event-loop callback, and of one of the integration's.
+
+    While the loop runs a callback nothing else runs: that time is a stall of
+    every other part of Home Assistant. Timed on a clock freezegun leaves alone.
+    """
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.longest_ours = 0.0
+        self.callbacks = 0
+        self.over_20_ms = 0
+        self._restore: Callable[[], None] | None = None
+
+    def __enter__(self) -> StallMeter:
+        clock = _real_clock()
+        original = asyncio.Handle._run
+        meter = self
+
+        def timed(handle: asyncio.Handle) -> None:
+            start = clock()
+            original(handle)
+            took = clock() - start
+            meter.callbacks += 1
+            meter.longest = max(meter.longest, took)
+            if took > meter.longest_ours and _ours(handle):
+                meter.longest_ours = took
+            if took > 0.020 and _ours(handle):
+                meter.over_20_ms += 1
+
+        asyncio.Handle._run = timed  # type: ignore[method-assign]
+
+        def restore() -> None:
+            asyncio.Handle._run = original  # type: ignore[method-assign]
+
+        self._restore = restore
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._restore is not None:
+            self._restore()
+
+    def figures(self) -> dict[str, float]:
+        """Return the figures in milliseconds, and the count of long ones."""
+        return {
+            "stall_ms": 1000 * self.longest,
+            "stall_ours_ms": 1000 * self.longest_ours,
+            "stalls_over_20_ms": self.over_20_ms,
+        }

@@ -302,6 +302,7 @@ def data_rows(count: int, days: int, backfill: Result, hour: Result) -> list[lis
                 "",
                 "",
             ],
+            *stall_rows("…", b),
         ]
     if hour is None:
         rows.append(["an hour of refreshes", "failed", "", ""])
@@ -310,8 +311,37 @@ def data_rows(count: int, days: int, backfill: Result, hour: Result) -> list[lis
             [
                 "requests in an hour of refreshes: measurements / events / weather",
                 f"{hour['measurements']} / {hour['events']} / {hour['weather']}",
-                "measurements ≤ 12",
-                yes_no(hour["measurements"] <= 12),
+                "measurements ≤ 13",
+                yes_no(hour["measurements"] <= 13),
             ]
         )
+        rows += [
+            [
+                "… CPU of the hour, one-minute periods (s)",
+                f"{hour['cpu_s']:.1f}",
+                "",
+                "",
+            ],
+            ["… memory growth (MiB)", f"{hour['rss_growth_mib']:.0f}", "", ""],
+            *stall_rows("…", hour),
+        ]
     return rows
+
+
+def stall_rows(prefix: str, figures: dict[str, Any]) -> list[list[str]]:
+    """Return the longest event-loop stalls: any callback's, the integration's."""
+    ours = figures["stall_ours_ms"]
+    return [
+        [
+            f"{prefix} longest event-loop stall by the integration (ms)",
+            f"{ours:.1f} ({figures['stalls_over_20_ms']} over 20 ms)",
+            "≤ 20 ms",
+            yes_no(ours <= 20),
+        ],
+        [
+            f"{prefix} longest event-loop stall of any callback (ms)",
+            f"{figures['stall_ms']:.1f}",
+            "",
+            "",
+        ],
+    ]

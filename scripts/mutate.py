@@ -43,23 +43,49 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS: dict[str, list[str]] = {
-    # Acoustics: averaging, hourly rows, rating periods and levels.
+    # Acoustics: averaging, hourly rows; rating windows and levels.
     "custom_components/mycirrus/acoustics.py": [
         "stored_kind",
         "energetic_mean",
-        "_energetic",
+        "energetic",
         "_arithmetic_mean",
-        "_measured",
+        "measured",
+        "hour_floor",
         "hourly_rows",
-        "RatingHours.__post_init__",
-        "rating_windows",
-        "rating_levels",
-        "_lden",
         "conditions_poor",
     ],
-    "custom_components/mycirrus/hub/periods.py": [
+    "custom_components/mycirrus/rating.py": [
+        "RatingHours.__post_init__",
+        "RatingHours.nominal",
+        "rating_windows",
+        "last_ended",
+        "_window",
+        "_day_levels",
+        "rating_levels",
+        "lden",
+    ],
+    "custom_components/mycirrus/hub/stored/periods.py": [
         "PeriodKeeper.end_of",
         "PeriodKeeper.per_hour",
+        "PeriodKeeper._apply",
+    ],
+    # Which hours are complete, and when they are read again.
+    "custom_components/mycirrus/hub/stored/gaps.py": [
+        "hour_complete",
+        "_overlaps",
+        "_covered",
+        "_ranges",
+        "GapTracker.judged",
+        "GapTracker.flowing",
+        "GapTracker.status",
+        "GapTracker.status_changed",
+        "GapTracker.plan",
+        "GapTracker._requests",
+    ],
+    "custom_components/mycirrus/hub/stored/work.py": [
+        "whole_hours",
+        "_ours",
+        "_verdicts",
     ],
     # The order of what is learnt, availability and the checks asked for.
     "custom_components/mycirrus/model.py": [
@@ -138,29 +164,29 @@ TARGETS: dict[str, list[str]] = {
         "async_forget_limiter",
         "_remaining",
     ],
-    "custom_components/mycirrus/hub/data.py": [
-        "EndpointFailures.note",
-        "NoiseDataCoordinator._window",
-        "NoiseDataCoordinator.noise_serials",
+    "custom_components/mycirrus/hub/stored/failures.py": ["EndpointFailures.note"],
+    "custom_components/mycirrus/hub/stored/coordinator.py": [
+        "StoredDataCoordinator._start",
+        "StoredDataCoordinator.noise_serials",
+        "canonical",
     ],
-    "custom_components/mycirrus/hub/events.py": [
+    "custom_components/mycirrus/hub/stored/events.py": [
         "EventMemory.follow",
         "EventMemory.found",
         "EventMemory.take",
     ],
-    "custom_components/mycirrus/hub/progress.py": [
+    "custom_components/mycirrus/hub/stored/progress.py": [
         "ReadProgress.begin",
         "ReadProgress.read",
         "ReadProgress.skip",
     ],
-    "custom_components/mycirrus/hub/backfill.py": [
+    "custom_components/mycirrus/hub/stored/backfill.py": [
         "Backfill.plan",
         "Backfill._async_fill",
     ],
     "custom_components/mycirrus/scopes.py": ["DataScopes.async_ask"],
-    "custom_components/mycirrus/hub/statistics.py": [
+    "custom_components/mycirrus/hub/stored/statistics.py": [
         "StatisticsImporter.async_import",
-        "hour_rows",
     ],
     "custom_components/mycirrus/api/client.py": [
         "MyCirrusClient._error",
