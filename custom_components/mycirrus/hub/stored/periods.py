@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
 
 from ...api import Measurement
 from ...const import RATED_WINDOW
@@ -123,6 +122,7 @@ class PeriodKeeper:
                 lengths=dict(self.lengths),
                 not_measuring={s: gaps.not_measuring(s, now) for s in asked},
                 keep_from=rated_from(now),
+                rated_before=dict(self._rated),
             )
             found = await self.hass.async_add_executor_job(digest, answer)
             # One removed meanwhile gets nothing: its statistics may go.
@@ -150,17 +150,10 @@ class PeriodKeeper:
         for serial, verdicts in found.verdicts.items():
             if serial in still:
                 self.gaps.judged(serial, verdicts)
-        keep_from = rated_from(dt_util.utcnow())
-        for serial, periods in found.rated.items():
-            if serial not in still:
-                continue
-            rated = self._rated.setdefault(serial, {})
-            before = len(rated)
-            changed = any(rated.get(begin) != value for begin, value in periods.items())
-            rated.update(periods)
-            for begin in [b for b in rated if b < keep_from]:
-                del rated[begin]
-            if changed or len(rated) != before:
+        for serial, rated in found.rated.items():
+            if serial in still:
+                # Replaced, never changed in place: a job may be reading it.
+                self._rated[serial] = rated
                 self._versions[serial] = self._versions.get(serial, 0) + 1
         for serial, recent in found.recent.items():
             if serial in still:
@@ -183,10 +176,7 @@ class PeriodKeeper:
             if cached is None or cached[0] != key:
                 stale[serial] = key
         if stale:
-            periods = {
-                serial: [(b, s, v) for b, (s, v) in self._rated[serial].items()]
-                for serial in stale
-            }
+            periods = {serial: self._rated[serial] for serial in stale}
             made = await self.hass.async_add_executor_job(
                 _rate_all, periods, now, tz, hours
             )
@@ -221,12 +211,17 @@ class PeriodKeeper:
 
 
 def _rate_all(
-    periods: Mapping[str, list[tuple[datetime, float, float]]],
+    periods: Mapping[str, Mapping[datetime, tuple[float, float]]],
     now: datetime,
     tz: tzinfo,
     hours: RatingHours,
 ) -> dict[str, RatingLevels]:
     return {
-        serial: rating_levels(members, now, tz, hours)
+        serial: rating_levels(
+            [(begin, seconds, level) for begin, (seconds, level) in members.items()],
+            now,
+            tz,
+            hours,
+        )
         for serial, members in periods.items()
     }

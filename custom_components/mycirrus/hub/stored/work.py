@@ -36,6 +36,8 @@ class Answer:
     lengths: Mapping[str, float]  # each instrument's period (s), as last seen
     not_measuring: Mapping[str, Sequence[Span]]
     keep_from: datetime  # what the rating levels need goes back to here
+    # Each instrument's rating periods so far (start -> (s, dB)): read only.
+    rated_before: Mapping[str, Mapping[datetime, tuple[float, float]]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,7 +45,9 @@ class Digest:
     """What an answer says, ready to apply."""
 
     rows: Rows  # the kept values' whole hours
-    rated: dict[str, dict[datetime, tuple[float, float]]]  # start -> (s, dB)
+    # Each instrument's rating periods from keep_from, the answer's merged
+    # in (start -> (s, dB)), for those whose periods changed.
+    rated: dict[str, dict[datetime, tuple[float, float]]]
     recent: dict[str, list[Measurement]]  # from keep_from, oldest first
     latest: dict[str, Measurement]  # each instrument's newest period
     lengths: dict[str, float]  # each instrument's period (s), as now seen
@@ -124,11 +128,11 @@ def digest(answer: Answer) -> Digest:
     rated: dict[str, dict[datetime, tuple[float, float]]] = {}
     for (serial, value), members in periods.items():
         if value == answer.rated:
-            rated[serial] = {
-                begin: (seconds, level)
-                for begin, seconds, level in members
-                if begin >= answer.keep_from
-            }
+            merged = _merged(
+                answer.rated_before.get(serial, {}), members, answer.keep_from
+            )
+            if merged is not None:
+                rated[serial] = merged
     kept = {key: members for key, members in periods.items() if key[1] in answer.kept}
     recent = {
         serial: sorted(
@@ -145,6 +149,27 @@ def digest(answer: Answer) -> Digest:
         verdicts=_verdicts(answer, by_serial, lengths),
         brought={serial: len(by_serial.get(serial, ())) for serial in answer.asked},
     )
+
+
+def _merged(
+    before: Mapping[datetime, tuple[float, float]],
+    members: Iterable[Period],
+    keep_from: datetime,
+) -> dict[datetime, tuple[float, float]] | None:
+    """Return the rating periods with an answer's merged in; None if unchanged.
+
+    A new mapping: the one before may be read while this runs.
+    """
+    new = {
+        begin: (seconds, level)
+        for begin, seconds, level in members
+        if begin >= keep_from
+    }
+    kept = {begin: value for begin, value in before.items() if begin >= keep_from}
+    if len(kept) == len(before) and all(kept.get(b) == v for b, v in new.items()):
+        return None
+    kept.update(new)
+    return kept
 
 
 def _ours(
