@@ -210,3 +210,30 @@ async def test_hours_not_measuring_are_complete_when_empty(
         await async_advance(hass, freezer, 300)
     # Nothing to read again.
     assert [r for r in measurement_requests(simulator) if r[1] == (ONLINE,)] == []
+
+
+@pytest.mark.parametrize("fault", ["server_error", "rate_limit"])
+async def test_a_failed_re_read_loses_nothing(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    client: MyCirrusClient,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    await set_up_at_now(set_up, freezer)
+    simulator.update(ONLINE, online=False)
+    for _ in range(2 * 12):
+        await async_advance(hass, freezer, 300)
+    # The re-read when it comes back fails; the next ones read the hours.
+    simulator.add_fault(fault, endpoint="measurements", count=1)  # type: ignore[arg-type]
+    simulator.data_requests.clear()
+    simulator.update(ONLINE, online=True)
+    await async_advance(hass, freezer, 60)
+    assert measurement_requests(simulator) == []  # the one asked failed
+    if fault == "server_error":
+        assert "Reading the incomplete hours of QT100001 again failed" in caplog.text
+    for _ in range(6):
+        await async_advance(hass, freezer, 300)
+    await assert_hours_stored(hass, client, NOW, NOW + 2 * HOUR)

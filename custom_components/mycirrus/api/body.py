@@ -8,7 +8,7 @@ from typing import Any
 from .exceptions import MyCirrusResponseError
 
 
-def decode_body(raw: bytes) -> tuple[Any, str]:
+def decode_body(raw: bytes, status: int = 200) -> tuple[Any, str]:
     """Return a 2xx answer's decoded JSON body (None if empty) and its text.
 
     A body that is not UTF-8 or not JSON is MyCirrus failing, not a crash.
@@ -18,13 +18,13 @@ def decode_body(raw: bytes) -> tuple[Any, str]:
         return (json.loads(text) if text.strip() else None), text
     except UnicodeDecodeError as err:
         raise MyCirrusResponseError(
-            "MyCirrus answered with a body that is not UTF-8"
+            f"MyCirrus answered HTTP {status} with a body that is not UTF-8"
         ) from err
     except RecursionError as err:
         raise MyCirrusResponseError(
-            "MyCirrus answered with JSON nested beyond reason"
+            f"MyCirrus answered HTTP {status} with JSON nested beyond reason"
         ) from err
     except ValueError as err:
         raise MyCirrusResponseError(
-            "MyCirrus answered with a body that is not JSON"
+            f"MyCirrus answered HTTP {status} with a body that is not JSON"
         ) from err

@@ -241,7 +241,7 @@ class MyCirrusClient(StoredDataCalls):
         params: Mapping[str, str] | None = None,
     ) -> tuple[Any, str]:
         """Make one request; return its decoded JSON body and its text."""
-        return decode_body(await self._fetch_raw(name, method, path, params=params))
+        return decode_body(*await self._fetch_raw(name, method, path, params=params))
 
     async def _fetch_raw(
         self,
@@ -250,8 +250,11 @@ class MyCirrusClient(StoredDataCalls):
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-    ) -> bytes:
-        """Make one request; return its body as received (an error raises)."""
+    ) -> tuple[bytes, int]:
+        """Make one request; return its body as received and its status.
+
+        An error status raises.
+        """
         self.limiter.check()
         self.request_counts[name] += 1
         try:
@@ -281,7 +284,7 @@ class MyCirrusClient(StoredDataCalls):
 
         if status >= 400:
             raise self._error(status, raw.decode("utf-8", "replace"), retry_after)
-        return raw
+        return raw, status
 
     def _error(
         self,

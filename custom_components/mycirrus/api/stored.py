@@ -38,8 +38,8 @@ class StoredDataCalls(ABC):
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-    ) -> bytes:
-        """Make one request; return its body as received."""
+    ) -> tuple[bytes, int]:
+        """Make one request; return its body as received and its status."""
 
     @abstractmethod
     def _excerpt(self, text: str) -> str:
@@ -137,7 +137,7 @@ class StoredDataCalls(ABC):
             return records
         previous: set[Hashable] = set()
         for window_start, window_end in time_windows(start, end):
-            raw = await self._fetch_raw(
+            answer = await self._fetch_raw(
                 name,
                 "GET",
                 path,
@@ -149,24 +149,25 @@ class StoredDataCalls(ABC):
                 },
             )
             found, previous = await self._run_blocking(
-                _parse_new, raw, parse, identity, previous, self._excerpt
+                _parse_new, answer, parse, identity, previous, self._excerpt
             )
             records.extend(found)
         return records
 
 
 def _parse_new[RecordT](
-    raw: bytes,
+    answer: tuple[bytes, int],
     parse: _Parser[RecordT],
     identity: Callable[[RecordT], Hashable],
     previous: set[Hashable],
     excerpt: Callable[[str], str],
 ) -> tuple[list[RecordT], set[Hashable]]:
-    """Return an answer's records not in ``previous``, and every record's key.
+    """Return an answer's new records (not in ``previous``) and every record's key.
 
-    Decoding and parsing: CPU-bound for a large answer.
+    ``answer`` is the body and its HTTP status. Decoding and parsing:
+    CPU-bound for a large answer.
     """
-    body, text = decode_body(raw)
+    body, text = decode_body(*answer)
     found = parse(body, text=excerpt(text))
     keys = [identity(record) for record in found]
     new = [
