@@ -216,7 +216,7 @@ def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
             week("LAFMax, hourly (maximum)", "LAFMax", "max"),
             {
                 "type": "entities",
-                "title": "Yesterday",
+                "title": "Rating levels (the last ended windows)",
                 "entities": [
                     row(f"sensor.{prefix}_laeq_day", "LAeq day (07-19)"),
                     row(f"sensor.{prefix}_laeq_evening", "LAeq evening (19-23)"),
