@@ -111,6 +111,26 @@ async def test_failed_checks_raise_issues_that_clear(
     assert check_issues(hass) == [("sic_failed", NEVER_CALIBRATED)]
 
 
+@pytest.mark.usefixtures("polling_only")
+async def test_a_result_without_a_name_is_quoted_as_mycirrus_says_it(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """With no names loaded for Home Assistant's language, MyCirrus's own word."""
+    await set_up()
+    hass.config.language = "pt"  # changed behind the translations' back
+    simulator.instruments[NEVER_CALIBRATED].last_sic = {"status": "FAILURE"}
+    await async_advance(hass, freezer)
+    issue = next(
+        i
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "sic_failed"
+    )
+    assert issue.translation_placeholders["result"] == "FAILURE"
+
+
 NOISE_DATA_DEFAULTS = {
     "stored_values": ["LAeq", "LAFMax", "LCPeak", "LAF90"],
     "data_interval": 5,
