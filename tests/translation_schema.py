@@ -4,7 +4,8 @@ Home Assistant's ``hassfest`` (``script/hassfest/translations.py`` in the
 home-assistant/core repository) is not shipped with Home Assistant, and for a
 custom integration it checks ``translations/en.json`` only. This module mirrors
 its ``gen_strings_schema``, ``gen_data_entry_schema``, ``gen_issues_schema``,
-``translation_key_validator`` and ``validate_translation_value``, so that the
+``translation_key_validator`` and ``validate_translation_value`` (as of core
+commit 00a70521db04), so that the
 tests hold every language to it: the allowed sections and keys, strings only,
 no HTML, no URLs (they go in placeholders), placeholders that are identifiers
 and not in single quotes, none in entity states and attribute names, no leading
