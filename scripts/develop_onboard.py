@@ -1,10 +1,11 @@
 """Prepare a fresh Home Assistant for the demo through its public HTTP API.
 
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
-other onboarding steps done) or logs in as that user, adds MyCirrus against the
-simulator through the integration's own config flow, unless an entry exists, and
-a small "Noise monitors" dashboard (live level, its history, the instrument's
-state and buttons), unless it exists.
+other onboarding steps done) or logs in as that user, sets the language of Home
+Assistant and of that user, adds MyCirrus against the simulator through the
+integration's own config flow, unless an entry exists, and saves a small
+"Noise monitors" dashboard (live level, its history, the instrument's state and
+buttons) in that language.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import asyncio
 import sys
 from typing import Any
 
-from aiohttp import ClientError, ClientSession
+from aiohttp import ClientError, ClientSession, ClientWebSocketResponse
+from develop_labels import MONITOR, label
 
 
 async def wait_for(session: ClientSession, url: str, seconds: float = 600) -> None:
@@ -46,7 +48,7 @@ async def tokens(session: ClientSession, url: str, code: str) -> dict[str, Any]:
 
 
 async def log_in(
-    session: ClientSession, url: str, args: argparse.Namespace
+    session: ClientSession, url: str, args: argparse.Namespace, language: str = "en"
 ) -> dict[str, Any]:
     """Create the user during onboarding, or log in as that user; return tokens."""
     client_id = f"{url}/"
@@ -60,7 +62,7 @@ async def log_in(
                 "name": "Demo",
                 "username": args.username,
                 "password": args.password,
-                "language": "en",
+                "language": language,
             },
         ) as response:
             response.raise_for_status()
@@ -88,18 +90,26 @@ async def log_in(
     return await tokens(session, url, result["result"])
 
 
-async def add_mycirrus(
-    session: ClientSession, url: str, headers: dict[str, str], args: argparse.Namespace
-) -> None:
-    """Add MyCirrus with every simulated instrument, through its config flow."""
+async def mycirrus_entries(
+    session: ClientSession, url: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Return Home Assistant's MyCirrus config entries."""
     async with session.get(
         f"{url}/api/config/config_entries/entry",
         params={"domain": "mycirrus"},
         headers=headers,
     ) as response:
         response.raise_for_status()
-        if await response.json():
-            return
+        entries: list[dict[str, Any]] = await response.json()
+        return entries
+
+
+async def add_mycirrus(
+    session: ClientSession, url: str, headers: dict[str, str], args: argparse.Namespace
+) -> None:
+    """Add MyCirrus with every simulated instrument, through its config flow."""
+    if await mycirrus_entries(session, url, headers):
+        return
     base = f"{url}/api/config/config_entries/flow"
     async with session.post(
         base, json={"handler": "mycirrus"}, headers=headers
@@ -122,29 +132,134 @@ async def add_mycirrus(
 
 
 DASHBOARD = "noise-monitors"
+FIRST = "QT100001"  # the instrument the dashboard shows, with the Weather feature
+FLEET = [f"QT10000{n}" for n in range(1, 6)]
 
 
-def dashboard(prefix: str, serial: str) -> dict[str, Any]:
+class WebSocketApi:
+    """Home Assistant's websocket API, logged in."""
+
+    def __init__(self, ws: ClientWebSocketResponse) -> None:
+        self._ws = ws
+        self._id = 0
+
+    @classmethod
+    async def open(cls, ws: ClientWebSocketResponse, token: str) -> WebSocketApi:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": token})
+        if (await ws.receive_json())["type"] != "auth_ok":
+            sys.exit("Could not open Home Assistant's websocket API")
+        return cls(ws)
+
+    async def call(self, kind: str, **fields: Any) -> Any:
+        """Send a command; return its result, or stop the script if it failed."""
+        self._id += 1
+        await self._ws.send_json({"id": self._id, "type": kind, **fields})
+        while (answer := await self._ws.receive_json()).get("id") != self._id:
+            pass
+        if not answer["success"]:
+            sys.exit(f"Home Assistant refused {kind}: {answer.get('error')}")
+        return answer["result"]
+
+
+async def set_language(api: WebSocketApi, language: str) -> bool:
+    """Make ``language`` Home Assistant's and the demo user's; say if it changed.
+
+    Home Assistant names entities in its own language (and makes the entity ids
+    of new ones from those names); the frontend shows the user's.
+    """
+    changed = (await api.call("get_config"))["language"] != language
+    if changed:
+        await api.call("config/core/update", language=language)
+    await api.call(
+        "frontend/set_user_data",
+        key="language",
+        value={
+            "language": language,
+            "number_format": "language",
+            "time_format": "language",
+            "date_format": "language",
+            "time_zone": "local",
+            "first_weekday": "language",
+        },
+    )
+    return changed
+
+
+async def retitle_map(api: WebSocketApi, language: str) -> None:
+    """Title Home Assistant's map dashboard in ``language``.
+
+    Home Assistant titles it when onboarding ends, in its language at that
+    moment: English, as the language is set after the demo user logs in.
+    """
+    translations = await api.call(
+        "frontend/get_translations",
+        language=language,
+        category="dashboard",
+        integration=["onboarding"],
+    )
+    title = translations["resources"].get("component.onboarding.dashboard.map.title")
+    for item in await api.call("lovelace/dashboards/list"):
+        if item["url_path"] == "map" and title and item["title"] != title:
+            await api.call(
+                "lovelace/dashboards/update", dashboard_id=item["id"], title=title
+            )
+
+
+async def reload_mycirrus(
+    session: ClientSession, url: str, headers: dict[str, str]
+) -> None:
+    """Reload MyCirrus, so that its entities take Home Assistant's new language."""
+    for entry in await mycirrus_entries(session, url, headers):
+        async with session.post(
+            f"{url}/api/config/config_entries/entry/{entry['entry_id']}/reload",
+            headers=headers,
+        ) as response:
+            response.raise_for_status()
+
+
+async def entity_ids(
+    api: WebSocketApi, wanted: set[str], seconds: float = 120
+) -> dict[str, str]:
+    """Return the entity id of each wanted MyCirrus unique id ("serial_key").
+
+    Entity ids are made from the names in Home Assistant's language, so they
+    are looked up; one still missing when time is up gets its English id.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        found = {
+            entry["unique_id"]: entry["entity_id"]
+            for entry in await api.call("config/entity_registry/list")
+            if entry["platform"] == "mycirrus" and entry["unique_id"] in wanted
+        }
+        if len(found) == len(wanted) or loop.time() > deadline:
+            break
+        await asyncio.sleep(1)
+    for unique_id in sorted(wanted - set(found)):
+        print(f"develop_onboard: no entity {unique_id} yet; the dashboard guesses")
+    return found
+
+
+def dashboard(ids: dict[str, str], language: str) -> dict[str, Any]:
     """Return a small dashboard of the first demo instrument and the fleet.
 
     A second view shows the stored data: a week of hourly statistics, the
     rating levels, the noise events and the weather beside the instrument.
     """
-
-    def row(entity_id: str, name: str) -> dict[str, str]:
-        return {"entity": entity_id, "name": name}
-
+    rows = Rows(ids, language)
     return {
-        "title": "Noise monitors",
+        "title": label(language, "Noise monitors"),
         "views": [
             {
-                "title": "Site",
+                "title": label(language, "Site"),
                 "path": "site",
                 "cards": [
                     {
                         "type": "gauge",
-                        "entity": f"sensor.{prefix}_laeq",
-                        "name": "LAeq now",
+                        "entity": rows.entity_id("sensor", "laeq"),
+                        "name": label(language, "LAeq now"),
                         "min": 30,
                         "max": 100,
                         "needle": True,
@@ -152,55 +267,101 @@ def dashboard(prefix: str, serial: str) -> dict[str, Any]:
                     },
                     {
                         "type": "history-graph",
-                        "title": "Noise levels",
+                        "title": label(language, "Noise levels"),
                         "hours_to_show": 0.5,
                         "entities": [
-                            row(f"sensor.{prefix}_laeq", "LAeq"),
-                            row(f"sensor.{prefix}_lcpeak", "LCPeak"),
+                            rows.row("sensor", "laeq", "LAeq"),
+                            rows.row("sensor", "lcpeak", "LCPeak"),
                         ],
                     },
                     {
                         "type": "entities",
-                        "title": "Noise monitor 1",
+                        "title": MONITOR[language].format(n=1),
                         "entities": [
-                            row(f"binary_sensor.{prefix}_online", "Online"),
-                            row(f"binary_sensor.{prefix}_measuring", "Measuring"),
-                            row(f"binary_sensor.{prefix}_calibration_drift", "Drift"),
-                            row(f"sensor.{prefix}_calibration_offset", "Offset"),
-                            row(f"sensor.{prefix}_last_sic_result", "Last SIC"),
-                            row(f"button.{prefix}_identify", "Identify"),
-                            row(f"button.{prefix}_run_sic", "Run SIC"),
+                            rows.row("binary_sensor", "online", "Online"),
+                            rows.row("binary_sensor", "measuring", "Measuring"),
+                            rows.row("binary_sensor", "calibration_drift", "Drift"),
+                            rows.row("sensor", "calibration_offset", "Offset"),
+                            rows.row("sensor", "last_sic_result", "Last SIC"),
+                            rows.row("button", "identify", "Identify"),
+                            rows.row("button", "run_sic", "Run SIC"),
                         ],
                     },
                     {
                         "type": "entities",
-                        "title": "Fleet",
+                        "title": label(language, "Fleet"),
                         "entities": [
-                            row(
-                                f"binary_sensor.noise_monitor_{n}_online",
-                                f"Monitor {n}",
-                            )
-                            for n in range(1, 6)
+                            {
+                                "entity": rows.entity_id(
+                                    "binary_sensor", "online", serial
+                                ),
+                                "name": label(language, "Monitor {n}").format(n=n),
+                            }
+                            for n, serial in enumerate(FLEET, start=1)
                         ],
                     },
                 ],
             },
-            stored_data_view(prefix, serial),
+            stored_data_view(rows),
         ],
     }
 
 
-def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
-    """Return the view of an instrument's stored data."""
-    statistic = f"mycirrus:{serial.lower()}"
+class Rows:
+    """The dashboard's rows: entity ids looked up, names in the language."""
 
-    def row(entity_id: str, name: str) -> dict[str, str]:
-        return {"entity": entity_id, "name": name}
+    def __init__(self, ids: dict[str, str], language: str) -> None:
+        self.ids = ids
+        self.language = language
+
+    def entity_id(self, domain: str, key: str, serial: str = FIRST) -> str:
+        english = MONITOR["en"].format(n=FLEET.index(serial) + 1)
+        guess = f"{domain}.{english.lower().replace(' ', '_')}_{key}"
+        return self.ids.get(f"{serial}_{key}", guess)
+
+    def row(self, domain: str, key: str, name: str) -> dict[str, str]:
+        return {
+            "entity": self.entity_id(domain, key),
+            "name": label(self.language, name),
+        }
+
+
+def wanted_unique_ids() -> set[str]:
+    """Return the unique ids of the entities the dashboard shows."""
+    first = {
+        "laeq",
+        "lcpeak",
+        "online",
+        "measuring",
+        "calibration_drift",
+        "calibration_offset",
+        "last_sic_result",
+        "identify",
+        "run_sic",
+        "laeq_day",
+        "laeq_evening",
+        "laeq_night",
+        "lden",
+        "laeq_period",
+        "noise_event",
+        "measurement_conditions",
+        "wind_speed",
+        "wind_direction",
+        "precipitation_intensity",
+        "temperature",
+    }
+    return {f"{FIRST}_{key}" for key in first} | {f"{s}_online" for s in FLEET}
+
+
+def stored_data_view(rows: Rows) -> dict[str, Any]:
+    """Return the view of an instrument's stored data."""
+    statistic = f"mycirrus:{FIRST.lower()}"
+    language = rows.language
 
     def week(title: str, value: str, stat: str) -> dict[str, Any]:
         return {
             "type": "statistics-graph",
-            "title": title,
+            "title": label(language, title),
             "entities": [{"entity": f"{statistic}_{value.lower()}", "name": value}],
             "days_to_show": 7,
             "period": "hour",
@@ -209,77 +370,66 @@ def stored_data_view(prefix: str, serial: str) -> dict[str, Any]:
         }
 
     return {
-        "title": "Stored data",
+        "title": label(language, "Stored data"),
         "path": "stored-data",
         "cards": [
             week("LAeq, hourly (energetic mean)", "LAeq", "mean"),
             week("LAFMax, hourly (maximum)", "LAFMax", "max"),
             {
                 "type": "entities",
-                "title": "Rating levels (the last ended windows)",
+                "title": label(language, "Rating levels"),
                 "entities": [
-                    row(f"sensor.{prefix}_laeq_day", "LAeq day (07-19)"),
-                    row(f"sensor.{prefix}_laeq_evening", "LAeq evening (19-23)"),
-                    row(f"sensor.{prefix}_laeq_night", "LAeq night (23-07)"),
-                    row(f"sensor.{prefix}_lden", "Lden"),
-                    row(f"sensor.{prefix}_laeq_period", "LAeq, last period"),
+                    rows.row("sensor", "laeq_day", "LAeq day (07-19)"),
+                    rows.row("sensor", "laeq_evening", "LAeq evening (19-23)"),
+                    rows.row("sensor", "laeq_night", "LAeq night (23-07)"),
+                    rows.row("sensor", "lden", "Lden"),
+                    rows.row("sensor", "laeq_period", "LAeq, last period"),
                 ],
             },
             {
                 "type": "logbook",
-                "title": "Noise events",
+                "title": label(language, "Noise events"),
                 "hours_to_show": 24,
-                "target": {"entity_id": [f"event.{prefix}_noise_event"]},
+                "target": {"entity_id": [rows.entity_id("event", "noise_event")]},
             },
             {
                 "type": "entities",
-                "title": "Weather",
+                "title": label(language, "Weather"),
                 "entities": [
-                    row(f"binary_sensor.{prefix}_measurement_conditions", "Conditions"),
-                    row(f"sensor.{prefix}_wind_speed", "Wind"),
-                    row(f"sensor.{prefix}_wind_direction", "Wind direction"),
-                    row(f"sensor.{prefix}_precipitation_intensity", "Rain"),
-                    row(f"sensor.{prefix}_temperature", "Temperature"),
+                    rows.row("binary_sensor", "measurement_conditions", "Conditions"),
+                    rows.row("sensor", "wind_speed", "Wind"),
+                    rows.row("sensor", "wind_direction", "Wind direction"),
+                    rows.row("sensor", "precipitation_intensity", "Rain"),
+                    rows.row("sensor", "temperature", "Temperature"),
                 ],
             },
         ],
     }
 
 
-async def add_dashboard(session: ClientSession, url: str, access_token: str) -> None:
-    """Create the demo dashboard over the websocket API; save its views anew."""
-    async with session.ws_connect(f"{url}/api/websocket") as ws:
-        await ws.receive_json()  # auth_required
-        await ws.send_json({"type": "auth", "access_token": access_token})
-        if (await ws.receive_json())["type"] != "auth_ok":
-            sys.exit("Could not open Home Assistant's websocket API")
-        await ws.send_json({"id": 1, "type": "lovelace/dashboards/list"})
-        listed = (await ws.receive_json())["result"]
-        if not any(item["url_path"] == DASHBOARD for item in listed):
-            await ws.send_json(
-                {
-                    "id": 2,
-                    "type": "lovelace/dashboards/create",
-                    "url_path": DASHBOARD,
-                    "title": "Noise monitors",
-                    "icon": "mdi:waveform",
-                    "show_in_sidebar": True,
-                    "require_admin": False,
-                    "mode": "storage",
-                }
-            )
-            if not (await ws.receive_json())["success"]:
-                sys.exit("Could not create the demo dashboard")
-        await ws.send_json(
-            {
-                "id": 3,
-                "type": "lovelace/config/save",
-                "url_path": DASHBOARD,
-                "config": dashboard("noise_monitor_1", "QT100001"),
-            }
+async def add_dashboard(api: WebSocketApi, language: str) -> None:
+    """Create the demo dashboard, or retitle it; save its views anew."""
+    title = label(language, "Noise monitors")
+    listed = await api.call("lovelace/dashboards/list")
+    existing = next((item for item in listed if item["url_path"] == DASHBOARD), None)
+    if existing is None:
+        await api.call(
+            "lovelace/dashboards/create",
+            url_path=DASHBOARD,
+            title=title,
+            icon="mdi:waveform",
+            show_in_sidebar=True,
+            require_admin=False,
+            mode="storage",
         )
-        if not (await ws.receive_json())["success"]:
-            sys.exit("Could not save the demo dashboard")
+    elif existing["title"] != title:
+        await api.call(
+            "lovelace/dashboards/update", dashboard_id=existing["id"], title=title
+        )
+    ids = await entity_ids(api, wanted_unique_ids())
+    await api.call(
+        "lovelace/config/save", url_path=DASHBOARD, config=dashboard(ids, language)
+    )
 
 
 async def main() -> None:
@@ -289,13 +439,20 @@ async def main() -> None:
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
+    parser.add_argument("--language", default="en", choices=sorted(MONITOR))
     args = parser.parse_args()
     async with ClientSession() as session:
         await wait_for(session, args.ha)
-        access_token = (await log_in(session, args.ha, args))["access_token"]
+        tokens = await log_in(session, args.ha, args, args.language)
+        access_token = tokens["access_token"]
         headers = {"Authorization": f"Bearer {access_token}"}
-        await add_mycirrus(session, args.ha, headers, args)
-        await add_dashboard(session, args.ha, access_token)
+        async with session.ws_connect(f"{args.ha}/api/websocket") as ws:
+            api = await WebSocketApi.open(ws, access_token)
+            if await set_language(api, args.language):
+                await reload_mycirrus(session, args.ha, headers)
+            await retitle_map(api, args.language)
+            await add_mycirrus(session, args.ha, headers, args)
+            await add_dashboard(api, args.language)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Logs in as the demo user, opens Home Assistant in headless Chromium (driven
 over the DevTools protocol, so nothing beyond aiohttp is needed) and saves a
 device page and the demo dashboard's two views as PNG files in docs/images/. Let
 scripts/develop run for a few minutes first, so that the history graph has
-something to show.
+something to show. In the language the demo runs in: with another language than
+English (MYCIRRUS_LANGUAGE=de scripts/develop) it saves the device page alone,
+as device-de.png.
 
     scripts/screenshots [--ha http://127.0.0.1:8123] [--chromium /usr/bin/chromium]
 """
@@ -75,10 +77,11 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def chromium(executable: str, width: int, height: int) -> Any:
+async def chromium(executable: str, width: int, height: int, language: str) -> Any:
     """Run headless Chromium with a fresh profile; yield its DevTools port."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helpers may still write to the profile as it is removed.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, before use
             [
                 executable,
@@ -92,6 +95,7 @@ async def chromium(executable: str, width: int, height: int) -> Any:
                 "--disable-sync",
                 "--hide-scrollbars",
                 f"--window-size={width},{height}",
+                f"--lang={language}",
                 f"--user-data-dir={profile}",
                 f"--remote-debugging-port={port}",
                 "about:blank",
@@ -122,8 +126,8 @@ async def devtools_page(session: ClientSession, port: int) -> str:
             await asyncio.sleep(0.5)
 
 
-async def device_id(session: ClientSession, url: str, token: str, name: str) -> str:
-    """Return the id of the MyCirrus device called ``name``."""
+async def device_id(session: ClientSession, url: str, token: str, serial: str) -> str:
+    """Return the id of the MyCirrus device of the instrument ``serial``."""
     async with session.ws_connect(f"{url}/api/websocket") as ws:
         await ws.receive_json()
         await ws.send_json({"type": "auth", "access_token": token})
@@ -131,9 +135,17 @@ async def device_id(session: ClientSession, url: str, token: str, name: str) -> 
         await ws.send_json({"id": 1, "type": "config/device_registry/list"})
         devices = (await ws.receive_json())["result"]
     for device in devices:
-        if device["manufacturer"] == "Cirrus Research" and device["name"] == name:
+        if ["mycirrus", serial] in device["identifiers"]:
             return str(device["id"])
-    sys.exit(f"No MyCirrus device called {name}: is scripts/develop running?")
+    sys.exit(f"No MyCirrus device of {serial}: is scripts/develop running?")
+
+
+async def server_language(session: ClientSession, url: str, token: str) -> str:
+    """Return the language Home Assistant runs in (scripts/develop sets it)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{url}/api/config", headers=headers) as response:
+        response.raise_for_status()
+        return str((await response.json())["language"])
 
 
 async def main() -> None:
@@ -142,33 +154,40 @@ async def main() -> None:
     parser.add_argument("--username", default="demo")
     parser.add_argument("--password", default="demo-mycirrus")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
-    parser.add_argument("--device", default="Noise monitor 1")
+    parser.add_argument("--serial", default="QT100001", help="the device's")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds per page")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     async with ClientSession() as session:
         tokens = await log_in(session, args.ha, args)
-        device = await device_id(session, args.ha, tokens["access_token"], args.device)
+        token = tokens["access_token"]
+        device = await device_id(session, args.ha, token, args.serial)
+        language = await server_language(session, args.ha, token)
         stored = {
             **tokens,
             "hassUrl": args.ha,
             "clientId": f"{args.ha}/",
             "expires": int(time.time() * 1000) + tokens["expires_in"] * 1000,
         }
-        async with chromium(args.chromium, 1280, 1500) as port:
+        async with chromium(args.chromium, 1280, 1500, language) as port:
             tab = await devtools_page(session, port)
             async with session.ws_connect(tab, max_msg_size=0) as ws:
                 page = Page(ws)
                 await page.call("Page.enable")
                 # The frontend keeps its login in local storage, per origin.
                 await page.open(f"{args.ha}/auth/authorize", 1)
-                value = json.dumps(json.dumps(stored))
-                await page.call(
-                    "Runtime.evaluate",
-                    expression=f"localStorage.setItem('hassTokens', {value})",
-                )
+                # It stores the user's language there too, as a JSON string.
+                for key, value in (
+                    ("hassTokens", json.dumps(stored)),
+                    ("selectedLanguage", json.dumps(language)),
+                ):
+                    store = f"localStorage.setItem({key!r}, {json.dumps(value)})"
+                    await page.call("Runtime.evaluate", expression=store)
                 device_page = f"{args.ha}/config/devices/device/{device}"
                 await page.open(device_page, args.settle)
+                if language != "en":
+                    await page.screenshot(OUT / f"device-{language}.png")
+                    return
                 await page.screenshot(OUT / "device.png")
                 await page.open(f"{args.ha}/{DASHBOARD}/site", args.settle)
                 await page.screenshot(OUT / "dashboard.png")

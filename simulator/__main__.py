@@ -57,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="number of demo instruments (%(default)s)",
     )
     parser.add_argument(
+        "--name",
+        default="Noise monitor {n}",
+        help="name of the demo instruments, {n} counting from 1 (default: %(default)s)",
+    )
+    parser.add_argument(
         "--file",
         type=Path,
         help="JSON file: a list of instruments (serial, name, model, type, features, "
@@ -127,7 +132,9 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
             simulator.add_instrument(**item)
     else:
         simulator.add_demo_instruments(
-            args.instruments, measurement_period=args.measurement_period
+            args.instruments,
+            measurement_period=args.measurement_period,
+            name=args.name,
         )
     return simulator
 

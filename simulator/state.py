@@ -196,13 +196,18 @@ class Cloud:
         return instrument
 
     def add_demo_instruments(
-        self, count: int, *, measurement_period: int | None = None
+        self,
+        count: int,
+        *,
+        measurement_period: int | None = None,
+        name: str = "Noise monitor {n}",
     ) -> None:
         """Add ``count`` instruments in a variety of plausible states.
 
         Most measure in 5-minute periods, the second in 1-minute and the third
         in 15-minute ones, unless ``measurement_period`` sets them all; every
-        fourth from the first has the Weather feature.
+        fourth from the first has the Weather feature. ``name`` names them, its
+        ``{n}`` counting from 1 (the names users give them in MyCirrus).
         """
         now = self.now()
         for index in range(count):
@@ -210,7 +215,7 @@ class Cloud:
             features = ["SIC", "Modem"] + (["Weather"] if index % 4 == 0 else [])
             instrument = self.add_instrument(
                 serial,
-                f"Noise monitor {index + 1}",
+                name.format(n=index + 1),
                 boot_time=now - timedelta(days=1 + 3 * (index % 4), hours=index),
                 features=features,
                 measurement_period=measurement_period or {1: 1, 2: 15}.get(index, 5),

@@ -80,7 +80,7 @@ async def test_failed_checks_raise_issues_that_clear(
         "time": "2026-11-19 01:00 PST",
     }
     assert not issue.is_fixable
-    simulator.instruments[NEVER_CALIBRATED].last_sic = {"status": "Error"}
+    simulator.instruments[NEVER_CALIBRATED].last_sic = {"status": "ERROR"}
     await async_advance(hass, freezer)
     issue = next(
         i
@@ -88,6 +88,8 @@ async def test_failed_checks_raise_issues_that_clear(
         if i.translation_key == "sic_failed"
     )
     assert issue.translation_placeholders["time"] == "?"  # MyCirrus gave none
+    # The result as the sensor names it, in Home Assistant's language.
+    assert issue.translation_placeholders["result"] == "Error"
     assert check_issues(hass) == [
         ("calibration_failed", NO_SIC),
         ("sic_failed", NEVER_CALIBRATED),
@@ -107,6 +109,26 @@ async def test_failed_checks_raise_issues_that_clear(
     }
     await async_advance(hass, freezer)
     assert check_issues(hass) == [("sic_failed", NEVER_CALIBRATED)]
+
+
+@pytest.mark.usefixtures("polling_only")
+async def test_a_result_without_a_name_is_quoted_as_mycirrus_says_it(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """With no names loaded for Home Assistant's language, MyCirrus's own word."""
+    await set_up()
+    hass.config.language = "pt"  # changed behind the translations' back
+    simulator.instruments[NEVER_CALIBRATED].last_sic = {"status": "FAILURE"}
+    await async_advance(hass, freezer)
+    issue = next(
+        i
+        for i in ir.async_get(hass).issues.values()
+        if i.translation_key == "sic_failed"
+    )
+    assert issue.translation_placeholders["result"] == "FAILURE"
 
 
 NOISE_DATA_DEFAULTS = {

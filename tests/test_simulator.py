@@ -38,6 +38,16 @@ def test_build_from_the_command_line() -> None:
     ]
     assert simulator.keys["k2"] == frozenset({"instruments:read"})
     assert "instruments:action" in simulator.keys["k1"]
+    assert simulator.instruments["QT100004"].name == "Noise monitor 4"
+
+
+def test_the_demo_instruments_take_the_name_given() -> None:
+    """As a German user names them in MyCirrus, for a demo in German."""
+    simulator = build_simulator(
+        parse_args(["--instruments", "2", "--name", "Lärmmessstelle {n}"])
+    )
+    names = [instrument.name for instrument in simulator.instruments.values()]
+    assert names == ["Lärmmessstelle 1", "Lärmmessstelle 2"]
 
 
 def test_build_from_a_file(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -169,9 +170,9 @@ def async_check_results(
     status = record.status
     if status is None:
         return
-    for kind, result in (
-        (ISSUE_CALIBRATION_FAILED, status.last_calibration),
-        (ISSUE_SIC_FAILED, status.last_sic),
+    for kind, sensor, result in (
+        (ISSUE_CALIBRATION_FAILED, "last_calibration_result", status.last_calibration),
+        (ISSUE_SIC_FAILED, "last_sic_result", status.last_sic),
     ):
         state = result_state(result.status) if result else None
         if result is not None and state in RESULTS_FAILED:
@@ -181,8 +182,19 @@ def async_check_results(
                 if result.time
                 else "?"
             )
+            named = _result_name(hass, sensor, state) or str(result.status)
             async_raise_instrument_issue(
-                hass, entry, kind, record, result=str(result.status), time=when
+                hass, entry, kind, record, result=named, time=when
             )
         elif state == "success":
             async_clear_instrument_issue(hass, entry, kind, record.serial)
+
+
+def _result_name(hass: HomeAssistant, sensor: str, state: str | None) -> str | None:
+    """Name a result as its sensor shows it, in Home Assistant's language.
+
+    The repair's text is in the user's language; MyCirrus's own word for the
+    result is English (or an undocumented variant of it).
+    """
+    names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    return names.get(f"component.{DOMAIN}.entity.sensor.{sensor}.state.{state}")
