@@ -103,7 +103,7 @@ LABELS: dict[str, dict[str, str]] = {
         "Monitor {n}": "Station {n}",
         "LAeq, hourly (energetic mean)": "LAeq horaire (moyenne énergétique)",
         "LAFMax, hourly (maximum)": "LAFMax horaire (maximum)",
-        "Rating levels": "Niveaux d’évaluation",
+        "Rating levels": "Niveaux d'évaluation",
         "LAeq day (07-19)": "LAeq jour (07-19)",
         "LAeq evening (19-23)": "LAeq soirée (19-23)",
         "LAeq night (23-07)": "LAeq nuit (23-07)",
