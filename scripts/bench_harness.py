@@ -389,6 +389,8 @@ class StallMeter:
         self.longest_ours = 0.0
         self.callbacks = 0
         self.over_20_ms = 0
+        # The integration's longest, described: (seconds, what ran).
+        self.worst: list[tuple[float, str]] = []
         self._restore: Callable[[], None] | None = None
 
     def __enter__(self) -> StallMeter:
@@ -402,10 +404,10 @@ class StallMeter:
             took = clock() - start
             meter.callbacks += 1
             meter.longest = max(meter.longest, took)
-            if took > meter.longest_ours and _ours(handle):
-                meter.longest_ours = took
-            if took > 0.020 and _ours(handle):
-                meter.over_20_ms += 1
+            if took > 0.005 and _ours(handle):
+                meter.longest_ours = max(meter.longest_ours, took)
+                meter.over_20_ms += took > 0.020
+                meter.worst = sorted([*meter.worst, (took, _what(handle))])[-5:]
 
         asyncio.Handle._run = timed  # type: ignore[method-assign]
 
@@ -419,10 +421,28 @@ class StallMeter:
         if self._restore is not None:
             self._restore()
 
-    def figures(self) -> dict[str, float]:
-        """Return the figures in milliseconds, and the count of long ones."""
+    def figures(self) -> dict[str, Any]:
+        """Return the figures in milliseconds, the count of long ones, the worst."""
         return {
             "stall_ms": 1000 * self.longest,
             "stall_ours_ms": 1000 * self.longest_ours,
             "stalls_over_20_ms": self.over_20_ms,
+            "worst_stalls": [
+                f"{1000 * took:.1f} ms {what}" for took, what in self.worst
+            ],
         }
+
+
+def _what(handle: asyncio.Handle) -> str:
+    """Return what a callback ran, for the report: a task's coroutines, a function."""
+    callback = handle._callback
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        names = [owner.get_name()]
+        coro: Any = owner.get_coro()
+        while coro is not None and len(names) < 8:
+            names.append(getattr(coro, "__qualname__", type(coro).__name__))
+            coro = getattr(coro, "cr_await", None)
+        return " > ".join(names)
+    function = getattr(callback, "func", callback)
+    return str(getattr(function, "__qualname__", function))

@@ -113,4 +113,4 @@ class MyCirrusButtonEntity(MyCirrusEntity, ButtonEntity):
 
         Every refusal and failure raises a translated error (hub/actions.py).
         """
-        await self.hub.async_press(self.serial, self.entity_description.action)
+        await self.hub.actions.async_press(self.serial, self.entity_description.action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONFIGURATION_URL, DOMAIN, MANUFACTURER
-from .hub.signals import entities_signal, instrument_signal
+from .hub.signals import entities_signal, instrument_signal, stored_signal
 from .model import InstrumentRecord
 from .runtime import MyCirrusConfigEntry, MyCirrusHub
 
@@ -36,6 +37,9 @@ class MyCirrusEntity(Entity):
     _attr_has_entity_name = True
     _attr_should_poll = False
     entity_description: MyCirrusEntityDescription
+    # The signal of what the entity shows beside the record (health, stored
+    # data), sent when it was refreshed.
+    data_signal: Callable[[str, str], str] | None = None
 
     def __init__(
         self,
@@ -71,13 +75,16 @@ class MyCirrusEntity(Entity):
         """Listen to the instrument; remember the state written when added."""
         await super().async_added_to_hass()
         self._written = self.state_key()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                instrument_signal(self.hub.entry.entry_id, self.serial),
-                self._handle_instrument_update,
-            )
-        )
+        entry_id = self.hub.entry.entry_id
+        for signal in (instrument_signal, self.data_signal):
+            if signal is not None:
+                self.async_on_remove(
+                    async_dispatcher_connect(
+                        self.hass,
+                        signal(entry_id, self.serial),
+                        self._handle_instrument_update,
+                    )
+                )
 
     @callback
     def _handle_instrument_update(self) -> None:
@@ -112,6 +119,8 @@ class MyCirrusStatusEntity(MyCirrusEntity):
 
 class MyCirrusDataEntity(MyCirrusEntity):
     """An entity showing an instrument's stored data (periods, events, weather)."""
+
+    data_signal = staticmethod(stored_signal)
 
     @property
     def available(self) -> bool:
@@ -175,6 +184,7 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
                 if subentry_id in followed and key in keys
             }
         )
+        batches: list[tuple[str, list[Entity]]] = []
         for record in records.values():
             new = [
                 (description.key, entity_factory(record, description))
@@ -184,10 +194,27 @@ def async_add_instrument_entities[DescriptionT: MyCirrusEntityDescription](
             ]
             if new:
                 added.update((record.subentry_id, key) for key, _ in new)
-                async_add_entities(
-                    [entity for _, entity in new],
-                    config_subentry_id=record.subentry_id,
-                )
+                batches.append((record.subentry_id, [entity for _, entity in new]))
+        if batches:
+            hub.hass.async_create_task(
+                add_in_turns(batches), f"{DOMAIN} add entities", eager_start=True
+            )
+
+    async def add_in_turns(batches: list[tuple[str, list[Entity]]]) -> None:
+        """Add each instrument's entities in a turn of the event loop of its own.
+
+        Home Assistant registers and writes them as they are added: fifty
+        instruments' in one callback would hold the loop for a third of a
+        second. Not for an instrument removed meanwhile, nor after unloading.
+        """
+        for index, (subentry_id, entities) in enumerate(batches):
+            if index:
+                await asyncio.sleep(0)
+            if hub.store.closed or subentry_id not in {
+                record.subentry_id for record in hub.records.values()
+            }:
+                continue
+            async_add_entities(entities, config_subentry_id=subentry_id)
 
     add_new()
     entry.async_on_unload(

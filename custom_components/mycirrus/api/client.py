@@ -251,10 +251,7 @@ class MyCirrusClient(StoredDataCalls):
         *,
         params: Mapping[str, str] | None = None,
     ) -> tuple[bytes, int]:
-        """Make one request; return its body as received and its status.
-
-        An error status raises.
-        """
+        """Make one request; return its body as received and its 2xx status."""
         self.limiter.check()
         self.request_counts[name] += 1
         try:

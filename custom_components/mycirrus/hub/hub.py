@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import aiohttp
 
@@ -11,7 +12,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from ..api import Action, MyCirrusClient
+from ..api import MyCirrusClient
 from ..const import DOMAIN, REAUTH_REASON, SCOPE_LIVE
 from ..issues import async_prune_issues
 from ..model import InstrumentRecord, followed_subentries, new_record
@@ -22,7 +23,7 @@ from .health import MyCirrusHealthCoordinator
 from .link import PushHooks
 from .options import EntryOptions
 from .push import MyCirrusPush
-from .signals import entities_signal
+from .signals import async_tell_each, entities_signal, health_signal, stored_signal
 from .status import MyCirrusCoordinator
 from .store import InstrumentStore, StoreHooks
 from .stored import StoredData, async_keep
@@ -131,7 +132,7 @@ class MyCirrusHub:
         await self.coordinator.async_config_entry_first_refresh()
         self._unsubscribe += [
             self.coordinator.async_add_listener(self._async_look_for_entities),
-            self.health.async_add_listener(self._async_updated),
+            self.health.async_add_listener(partial(self._async_tell, health_signal)),
             self.scopes.add_listener(self._async_scope_changed),
         ]
         self.push.async_live_issue()
@@ -143,7 +144,9 @@ class MyCirrusHub:
         self.entry.async_create_background_task(
             self.hass, self.health.async_refresh(), f"{DOMAIN} first health"
         )
-        self._unsubscribe.append(self.stored.async_start(self._async_updated))
+        self._unsubscribe.append(
+            self.stored.async_start(partial(self._async_tell, stored_signal))
+        )
 
         async def stop(_event: Event) -> None:
             # A listener that fired is gone: it is not to be removed again.
@@ -256,10 +259,6 @@ class MyCirrusHub:
         """Return whether the instrument's live levels can be current."""
         return not self.store.auth_failed and self.push.live_available(serial)
 
-    async def async_press(self, serial: str, action: Action) -> None:
-        """Ask the instrument to run ``action`` (see ActionSender.async_press)."""
-        await self.actions.async_press(serial, action)
-
     # -- telling the entities -------------------------------------------------
 
     @callback
@@ -267,10 +266,10 @@ class MyCirrusHub:
         async_dispatcher_send(self.hass, entities_signal(self.entry.entry_id))
 
     @callback
-    def _async_updated(self) -> None:
-        """Health or stored data came: entities may show it, or come to exist."""
+    def _async_tell(self, signal: Callable[[str, str], str]) -> None:
+        """Tell the entities of a refresh (health, stored data); some may appear."""
         self._async_look_for_entities()
-        self.store.async_dispatch_all()
+        async_tell_each(self.hass, self.entry, self.records, signal)
 
     @callback
     def _async_scope_changed(self, scope: str, state: ScopeState) -> None:

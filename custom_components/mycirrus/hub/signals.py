@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
 from ..const import DOMAIN
 
 
@@ -13,6 +20,41 @@ def instrument_signal(entry_id: str, serial: str) -> str:
 def levels_signal(entry_id: str, serial: str) -> str:
     """Return the signal carrying one instrument's live level messages."""
     return f"{DOMAIN}_{entry_id}_{serial}_levels"
+
+
+def health_signal(entry_id: str, serial: str) -> str:
+    """Return the signal of one instrument's new health report."""
+    return f"{DOMAIN}_{entry_id}_{serial}_health"
+
+
+def stored_signal(entry_id: str, serial: str) -> str:
+    """Return the signal of one instrument's stored data, refreshed."""
+    return f"{DOMAIN}_{entry_id}_{serial}_stored"
+
+
+@callback
+def async_tell_each(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    serials: Iterable[str],
+    signal: Callable[[str, str], str],
+) -> None:
+    """Send each instrument's ``signal``, one instrument per turn of the loop.
+
+    Fifty instruments' entities written in one callback would hold the event
+    loop for a tenth of a second: each instrument's are written in a turn of
+    their own, in the background.
+    """
+
+    async def tell(serials: list[str]) -> None:
+        for index, serial in enumerate(serials):
+            if index:
+                await asyncio.sleep(0)
+            async_dispatcher_send(hass, signal(entry.entry_id, serial))
+
+    entry.async_create_background_task(
+        hass, tell(list(serials)), f"{DOMAIN} tell entities"
+    )
 
 
 def event_signal(entry_id: str, serial: str) -> str:

@@ -25,6 +25,7 @@ from homeassistant.core import callback
 
 from ..api import MonitorHealth
 from ..entity import MyCirrusEntity, MyCirrusEntityDescription
+from ..hub.signals import health_signal
 from ..model import InstrumentRecord
 from ..runtime import MyCirrusHub
 
@@ -149,6 +150,7 @@ class MyCirrusHealthSensorEntity(MyCirrusEntity, SensorEntity):
     """A sensor of an instrument's own health."""
 
     entity_description: MyCirrusHealthSensorEntityDescription
+    data_signal = staticmethod(health_signal)
 
     def __init__(
         self,
