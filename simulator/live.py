@@ -123,6 +123,11 @@ class LiveHub:
             self._sim.notify()
         return ws
 
+    def live_types(self, serial: str) -> list[str] | None:
+        """Return what the newest open socket of ``serial`` asked for (None: none)."""
+        sockets = [c for c in self._of(serial) if not c.closing]
+        return sockets[-1].types if sockets else None
+
     def open_sockets(self, serial: str | None = None) -> int:
         """Return the number of open sockets (of one instrument, or all)."""
         return sum(1 for _ in self._of(serial))

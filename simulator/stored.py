@@ -96,6 +96,7 @@ class StoredData:
         while moment < end and moment + step <= limit:
             if step == own:
                 values = period(site, moment, own, full=full, live=live.get(moment))
+                values.values.update(instrument.period_values.get(moment, {}))
                 chosen = {name: values.values[name] for name in names}
             else:
                 parts = (
