@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.mycirrus.const import SUBENTRY_TYPE_LIMIT
 from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
@@ -68,7 +69,9 @@ async def async_add_limit(
     return subentry_id
 
 
-def limit_entities(hass: HomeAssistant, serial: str, subentry_id: str) -> dict[str, str]:
+def limit_entities(
+    hass: HomeAssistant, serial: str, subentry_id: str
+) -> dict[str, str]:
     """Return the entity id of each of a limit's entities, by key."""
     registry = er.async_get(hass)
     found = {}
@@ -132,14 +135,19 @@ def number(state: State | None) -> float:
 
 def fired(events: list[Event], entity_id: str) -> list[dict[str, Any]]:
     """Return the attributes of each event an event entity fired, in order."""
-    return [
-        dict(event.data["new_state"].attributes)
-        for event in events
-        if event.data["entity_id"] == entity_id
-        and event.data["new_state"] is not None
-        and event.data["new_state"].attributes.get("event_type")
-        and (
-            event.data["old_state"] is None
-            or event.data["old_state"].state != event.data["new_state"].state
-        )
-    ]
+    found = []
+    for event in events:
+        old, new = event.data["old_state"], event.data["new_state"]
+        if (
+            event.data["entity_id"] == entity_id
+            and new is not None
+            and new.attributes.get("event_type")
+            # Not the entity coming back with the last event it fired.
+            and (old is None or old.state != STATE_UNAVAILABLE)
+            and (
+                old is None
+                or (old.state, old.attributes) != (new.state, new.attributes)
+            )
+        ):
+            found.append(dict(new.attributes))
+    return found

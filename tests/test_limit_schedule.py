@@ -111,7 +111,11 @@ def test_all_day_and_the_whole_period() -> None:
     )
     working = Schedule(config("08:00", "18:00", 0, WEEKDAYS), LONDON)
     window = working.window_at(at("2026-11-24 12:00"))
-    assert span(window) == ("Tue 2026-11-24 08:00 GMT", "Tue 2026-11-24 18:00 GMT", False)
+    assert span(window) == (
+        "Tue 2026-11-24 08:00 GMT",
+        "Tue 2026-11-24 18:00 GMT",
+        False,
+    )
     assert window is not None
     assert window.seconds == 10 * 3600
 
@@ -155,9 +159,11 @@ def test_a_day_when_the_clocks_go_forward() -> None:
     )
     assert daily.midnight(at("2026-03-29 12:00")) == at("2026-03-29 00:00")
     assert daily.next_midnight(at("2026-03-29 12:00")) == at("2026-03-30 00:00")
-    assert daily.next_midnight(at("2026-03-29 12:00")) - daily.midnight(
-        at("2026-03-29 12:00")
-    ) == 23 * 3600
+    assert (
+        daily.next_midnight(at("2026-03-29 12:00"))
+        - daily.midnight(at("2026-03-29 12:00"))
+        == 23 * 3600
+    )
 
 
 def test_no_days_no_period() -> None:

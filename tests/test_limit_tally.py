@@ -16,7 +16,9 @@ FIFTEEN = 900.0
 
 
 def tally(*, limit: float = 70.0, maximum: bool = False) -> WindowTally:
-    return WindowTally(Window(START, START + FIFTEEN, False), limit=limit, maximum=maximum)
+    return WindowTally(
+        Window(START, START + FIFTEEN, False), limit=limit, maximum=maximum
+    )
 
 
 def live(t: WindowTally, seconds_in: float, level: float, span: float = 1.0) -> None:
