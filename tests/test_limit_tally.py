@@ -186,8 +186,7 @@ def test_the_feed_covers_the_time_since_the_message_before() -> None:
     assert feed.take(base - timedelta(hours=1), START + 67) == (START + 67, 1.0)
     # No time at all: the time it came.
     assert feed.take(None, START + 68) == (START + 68, 1.0)
-    feed.reset()
-    assert feed.take(None, START + 200) == (START + 200, 1.0)
+    assert not feed.by_arrival
 
 
 def test_the_feed_learns_a_slower_rate() -> None:
@@ -196,3 +195,23 @@ def test_the_feed_learns_a_slower_rate() -> None:
     spans = [feed.take(None, START + 5 * n)[1] for n in range(6)]
     assert spans[-1] == 5.0
     assert feed.typical == 5.0
+
+
+def test_whole_seconds_at_a_faster_rate() -> None:
+    """Ten messages a second stamped in whole seconds: their arrival counts."""
+    feed = LiveFeed()
+    base = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    spans = []
+    for tenth in range(1, 31):
+        now = START + tenth / 10
+        stamp = base + timedelta(seconds=tenth // 10)
+        spans.append(feed.take(stamp, now))
+    assert feed.by_arrival
+    assert spans[-1] == (START + 3.0, pytest.approx(0.1))
+    assert sum(seconds for _, seconds in spans[2:]) == pytest.approx(2.8)
+
+
+def test_messages_at_the_same_moment() -> None:
+    """A burst at one instant: each message covers the usual interval."""
+    feed = LiveFeed()
+    assert [feed.take(None, START) for _ in range(3)] == [(START, 1.0)] * 3

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.mycirrus.api import MyCirrusClient
 from custom_components.mycirrus.compat import async_get_entry_device
 from custom_components.mycirrus.const import DOMAIN
+from custom_components.mycirrus.diagnostics import async_get_config_entry_diagnostics
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -305,3 +306,35 @@ async def test_the_day_is_read_back_and_starts_again_at_midnight(
     assert number(hass.states.get(ids["exceedances_today"])) == 2
     await async_advance(hass, freezer, 15)
     assert number(hass.states.get(ids["exceedances_today"])) == 0
+
+
+async def test_diagnostics_show_the_limits(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each limit as configured, whether it runs, and what it shows."""
+    await hass.config.async_set_time_zone(ZONE)
+    freezer.move_to(MORNING)
+    entry = await set_up()
+    await async_wait_pushing(entry, ONLINE)
+    subentry_id = await async_add_limit(hass, entry, ONLINE)
+    await async_send_for(hass, freezer, simulator, entry, ONLINE, {"LAeq": 71.0}, 5)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    limit = diagnostics["limits"][subentry_id]
+    assert {k: v for k, v in limit.items() if k != "state"} == {
+        "name": "Works",
+        "serial": ONLINE,
+        "value": "LAeq",
+        "window": 5,
+        "days": [0, 1, 2, 3, 4],
+        "start": "08:00",
+        "end": "18:00",
+        "level": 70.0,
+        "margin": 3.0,
+        "running": True,
+    }
+    assert limit["state"]["window"]["start"] == MORNING.timestamp()
+    assert limit["state"]["level"] == pytest.approx(71.0)
+    assert limit["state"]["warning"] is True

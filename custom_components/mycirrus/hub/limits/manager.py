@@ -11,6 +11,7 @@ instrument: limits ask MyCirrus for nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta
 import logging
 from typing import Any, Final
@@ -30,7 +31,7 @@ from ...const import SUBENTRY_TYPE_LIMIT
 from ...issues import async_prune_limit_issues, async_raise_limit_issue
 from ...levels import LIVE_VALUES, plausible
 from ..signals import limit_event_signal, limit_signal
-from .config import LimitConfig
+from .config import LimitConfig, time_text
 from .display import LimitState
 from .feed import LiveFeed
 from .periods import PeriodCache, values_of
@@ -276,12 +277,15 @@ class LimitsManager:
             runner.new_day()
 
     def diagnostics(self) -> dict[str, Any]:
-        """Return each limit: what it is, and what it shows."""
+        """Return each limit: what it is, and what it shows (POSIX times)."""
         return {
             subentry_id: {
-                "config": config,
+                **asdict(config),
+                "days": sorted(config.days),
+                "start": time_text(config.start),
+                "end": time_text(config.end),
                 "running": subentry_id in self.runners,
-                "state": self.state(subentry_id),
+                "state": asdict(state) if (state := self.state(subentry_id)) else None,
             }
             for subentry_id, config in self.configs.items()
         }
