@@ -2,9 +2,10 @@
 
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
 other onboarding steps done) or logs in as that user, adds MyCirrus against the
-simulator through the integration's own config flow, unless an entry exists, and
-a small "Noise monitors" dashboard (live level, its history, the instrument's
-state and buttons), unless it exists.
+simulator through the integration's own config flow, unless an entry exists, a
+noise limit on the first instrument through its subentry flow, unless one
+exists, and a small "Noise monitors" dashboard (live level, its history, the
+instrument's state and buttons, the limit), unless it exists.
 """
 
 from __future__ import annotations
@@ -121,6 +122,70 @@ async def add_mycirrus(
         sys.exit(f"MyCirrus could not be added: {result}")
 
 
+# The demo's noise limit: the simulator's works beside the first instrument
+# (82 dB(A), three times an hour for three minutes) exceed it each time.
+DEMO_LIMIT: dict[str, Any] = {
+    "name": "Site works",
+    "instrument": "QT100001",
+    "value": "LAeq",
+    "window": 15,
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    "start": "00:00",
+    "end": "00:00",
+    "level": 70,
+    "margin": 3,
+}
+
+
+async def ws_call(
+    session: ClientSession, url: str, access_token: str, message: dict[str, Any]
+) -> Any:
+    """Send one command over Home Assistant's websocket API; return its result."""
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": access_token})
+        if (await ws.receive_json())["type"] != "auth_ok":
+            sys.exit("Could not open Home Assistant's websocket API")
+        await ws.send_json({"id": 1, **message})
+        answer = await ws.receive_json()
+        if not answer.get("success"):
+            sys.exit(f"Home Assistant refused {message['type']}: {answer}")
+        return answer["result"]
+
+
+async def add_limit(
+    session: ClientSession, url: str, headers: dict[str, str], access_token: str
+) -> None:
+    """Add the demo's noise limit through its subentry flow, unless one exists."""
+    async with session.get(
+        f"{url}/api/config/config_entries/entry",
+        params={"domain": "mycirrus"},
+        headers=headers,
+    ) as response:
+        response.raise_for_status()
+        (entry,) = await response.json()
+    subentries = await ws_call(
+        session,
+        url,
+        access_token,
+        {"type": "config_entries/subentries/list", "entry_id": entry["entry_id"]},
+    )
+    if any(item["subentry_type"] == "limit" for item in subentries):
+        return
+    base = f"{url}/api/config/config_entries/subentries/flow"
+    async with session.post(
+        base, json={"handler": [entry["entry_id"], "limit"]}, headers=headers
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    async with session.post(
+        f"{base}/{flow_id}", json=DEMO_LIMIT, headers=headers
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        sys.exit(f"The demo's noise limit could not be added: {result}")
+
+
 DASHBOARD = "noise-monitors"
 
 
@@ -172,6 +237,7 @@ def dashboard(prefix: str, serial: str) -> dict[str, Any]:
                             row(f"button.{prefix}_run_sic", "Run SIC"),
                         ],
                     },
+                    limit_card(prefix, "site_works"),
                     {
                         "type": "entities",
                         "title": "Fleet",
@@ -186,6 +252,46 @@ def dashboard(prefix: str, serial: str) -> dict[str, Any]:
                 ],
             },
             stored_data_view(prefix, serial),
+        ],
+    }
+
+
+def limit_card(prefix: str, limit: str) -> dict[str, Any]:
+    """Return the card group of a noise limit: level, headroom, exceeded, count."""
+    entity = f"{prefix}_{limit}"
+
+    def row(entity_id: str, name: str) -> dict[str, str]:
+        return {"entity": entity_id, "name": name}
+
+    return {
+        "type": "vertical-stack",
+        "cards": [
+            {
+                "type": "entities",
+                "title": "Noise limit: LAeq,15min 70 dB",
+                "entities": [
+                    row(f"sensor.{entity}_level", "LAeq so far"),
+                    row(f"sensor.{entity}_headroom", "Headroom"),
+                    row(f"binary_sensor.{entity}_exceeded", "Exceeded"),
+                    row(f"binary_sensor.{entity}_warning", "Warning"),
+                    row(f"sensor.{entity}_exceedances_today", "Exceedances today"),
+                ],
+            },
+            {
+                "type": "history-graph",
+                "title": "This window and the next",
+                "hours_to_show": 1,
+                "entities": [
+                    row(f"sensor.{entity}_level", "LAeq so far"),
+                    row(f"sensor.{entity}_headroom", "Headroom"),
+                ],
+            },
+            {
+                "type": "logbook",
+                "title": "Exceedances and windows",
+                "hours_to_show": 24,
+                "target": {"entity_id": [f"event.{entity}"]},
+            },
         ],
     }
 
@@ -295,6 +401,7 @@ async def main() -> None:
         access_token = (await log_in(session, args.ha, args))["access_token"]
         headers = {"Authorization": f"Bearer {access_token}"}
         await add_mycirrus(session, args.ha, headers, args)
+        await add_limit(session, args.ha, headers, access_token)
         await add_dashboard(session, args.ha, access_token)
 
 

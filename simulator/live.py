@@ -209,7 +209,9 @@ class LiveHub:
         if not listeners:
             return
         now = self._sim.now()
-        sample = self._levels_of(serial).sample(now) if values is None else {}
+        instrument = self._sim.instruments.get(serial)
+        works = instrument.works if instrument is not None else None
+        sample = self._levels_of(serial).sample(now, works) if values is None else {}
         sent: dict[str, Any] = {}
         for conn in listeners:
             assert conn.types is not None

@@ -7,6 +7,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mycirrus.const import DOMAIN, SUBENTRY_TYPE_LIMIT
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
@@ -15,7 +16,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from simulator import ALL_SCOPES, SimInstrument, Simulator
 
 from .conftest import API_KEY, CALIBRATING, OFFLINE, ONLINE, SetUp

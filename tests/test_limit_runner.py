@@ -132,7 +132,7 @@ def test_level_headroom_and_the_moment_of_certainty() -> None:
     assert not h.runner.state.exceeded
     h.live(80.0)
     assert h.kinds() == ["exceeded"]
-    kind, data = h.events[0]
+    _, data = h.events[0]
     assert data["level"] == pytest.approx(
         energetic([(65.0, 60), (80.0, needed)]), abs=0.01
     )

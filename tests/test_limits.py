@@ -1,4 +1,4 @@
-"""Noise limits in a running entry, on live levels and stored periods of the simulator."""
+"""Noise limits in a running entry, on the simulator's live levels and periods."""
 
 from __future__ import annotations
 
@@ -286,7 +286,7 @@ async def test_the_day_is_read_back_and_starts_again_at_midnight(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Windows exceeded before the limit ran count; after a reload too; at midnight, 0."""
+    """Windows exceeded before the limit ran count, after a reload too; midnight: 0."""
     record(simulator, {0: 75.0, 20: 76.0, 35: 64.0})
     await hass.config.async_set_time_zone(ZONE)
     freezer.move_to(MORNING.replace(hour=9, minute=2))
