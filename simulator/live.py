@@ -84,6 +84,7 @@ class LiveHub:
         self._pending: dict[str, set[str]] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._running = False  # between the app's startup and shutdown
+        self._steady: dict[str, float] | None = None  # sent instead of samples
         self._senders: set[asyncio.Task[None]] = set()
         # Serials (None: every one) whose sockets open silenced.
         self._silent: set[str | None] = set()
@@ -367,9 +368,13 @@ class LiveHub:
         self._running = True
         self.set_period(self._sim.live_period)
 
-    def set_period(self, period: float) -> None:
-        """Push live data every ``period`` seconds (0: stop) once the app runs."""
+    def set_period(self, period: float, values: dict[str, float] | None = None) -> None:
+        """Push live data every ``period`` seconds (0: stop) once the app runs.
+
+        ``values``: these, steady, rather than the generated levels.
+        """
         self._sim.live_period = period
+        self._steady = values
         if not self._running:
             return
         if period > 0 and self._ticker is None:
@@ -398,4 +403,4 @@ class LiveHub:
             # A real cloud finishes calibrations on its own, not only when asked.
             self._sim.advance()
             for serial in {c.serial for c in self.connections if c.types is not None}:
-                self.send_live_data(serial)
+                self.send_live_data(serial, self._steady)

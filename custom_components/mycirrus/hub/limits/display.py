@@ -59,13 +59,10 @@ class Display:
     def __init__(self) -> None:
         """Show nothing yet."""
         self.state = LimitState()
+        # Whether it shows the window exceeded, and warning.
+        self.flags = (False, False)
         self.checked_at = -MIN_GAP
         self._shown_at = {"level": 0.0, "headroom": 0.0, "coverage": 0.0}
-
-    @property
-    def flags(self) -> tuple[bool, bool]:
-        """Return whether it shows the window exceeded, and warning."""
-        return self.state.exceeded, self.state.warning
 
     def show(self, fresh: LimitState, now: float, *, force: bool = False) -> bool:
         """Take what is true now; return whether what is shown changed."""
@@ -88,6 +85,7 @@ class Display:
         if new == shown:
             return False
         self.state = new
+        self.flags = (new.exceeded, new.warning)
         return True
 
     def _moved(

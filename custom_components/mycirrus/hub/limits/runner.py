@@ -62,6 +62,7 @@ class LimitRunner:
         self.schedule = schedule
         self._hooks = hooks
         self._warn_rate = warning_rate(config.level, config.margin)
+        self._warn_level = config.level - config.margin
         self.current: WindowTally | None = None
         self.pending: dict[float, WindowTally] = {}
         self._close_timers: dict[float, Callable[[], None]] = {}
@@ -178,9 +179,10 @@ class LimitRunner:
                 return
         tally.add_live(end, seconds, value, rate)
         self._live_at, self._pause_shown = now, False
-        if tally.exceeded_at is None and tally.certain:
+        flags = tally.flags(self._warn_level, self._warn_rate)
+        if flags[0] and tally.exceeded_at is None:
             self._certain(tally, now)
-        if tally is self.current and self._flags() != self.display.flags:
+        if tally is self.current and flags != self.display.flags:
             self._publish(now, force=True)
         elif now - self.display.checked_at >= MIN_GAP:
             self._publish(now)
@@ -264,8 +266,7 @@ class LimitRunner:
         tally = self.current
         if tally is None:
             return False, False
-        warning = self.config.level - self.config.margin
-        return tally.certain, tally.warns(warning, self._warn_rate)
+        return tally.flags(self._warn_level, self._warn_rate)
 
     def _fresh(self, now: float) -> LimitState:
         tally = self.current

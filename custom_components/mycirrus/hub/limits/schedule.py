@@ -55,6 +55,7 @@ class Schedule:
             config.start.minute,
         )
         self._window = config.window * 60.0  # 0: the whole period
+        self._day: tuple[float, float] = (0.0, 0.0)  # the last local day asked
 
     def _instant(self, day: date, moment: time) -> float:
         return datetime.combine(day, moment, tzinfo=self.zone).timestamp()
@@ -99,8 +100,19 @@ class Schedule:
 
     def midnight(self, moment: float) -> float:
         """Return the local midnight that starts the day of ``moment``."""
-        return self._instant(self.local_day(moment), time())
+        return self._local_day_span(moment)[0]
 
     def next_midnight(self, moment: float) -> float:
         """Return the local midnight that ends the day of ``moment``."""
-        return self._instant(self.local_day(moment) + DAY, time())
+        return self._local_day_span(moment)[1]
+
+    def _local_day_span(self, moment: float) -> tuple[float, float]:
+        """Return the local day of ``moment``; the last one asked is kept."""
+        start, end = self._day
+        if not start <= moment < end:
+            day = self.local_day(moment)
+            self._day = start, end = (
+                self._instant(day, time()),
+                self._instant(day + DAY, time()),
+            )
+        return start, end

@@ -95,11 +95,14 @@ class WindowTally:
         energy = seconds * rate
         bucket[0] += energy
         bucket[1] += seconds
-        bucket[2] = max(bucket[2], value)
+        # Comparisons, not max(): this runs for every message of every limit.
+        if value > bucket[2]:  # noqa: PLR1730
+            bucket[2] = value
         if minute not in self._stored_minutes:
             self.live_energy += energy
             self.live_seconds += seconds
-            self.live_highest = max(self.live_highest, value)
+            if value > self.live_highest:  # noqa: PLR1730
+                self.live_highest = value
 
     def add_stored(self, start: float, end: float, value: float) -> bool:
         """Take a stored period; return whether it changed what the window holds.
@@ -173,6 +176,22 @@ class WindowTally:
         At its end, also a window whose data, with gaps, averages over it.
         """
         return self.certain or above(self.level, self.limit)
+
+    def flags(self, level: float, rate: float) -> tuple[bool, bool]:
+        """Return whether the window is over its limit for certain, and warns.
+
+        What ``certain`` and ``warns`` say, the cheap way: it runs for every
+        live message of every limit.
+        """
+        if self.maximum:
+            top = max(self.live_highest, self.stored_highest)
+            certain = top > self.limit + TOLERANCE * abs(self.limit)
+            return certain, certain or top >= level
+        spent = self.live_energy + self.stored_energy
+        if spent > self._budget:
+            return True, True
+        covered = self.live_seconds + self.stored_seconds
+        return False, covered > 0 and spent >= covered * rate
 
     def warns(self, level: float, rate: float) -> bool:
         """Return whether the window so far is at or over ``level`` (rate 10^(L/10)).
