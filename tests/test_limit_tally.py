@@ -58,7 +58,7 @@ def test_stored_periods_fill_the_gaps() -> None:
     t = tally()
     for second in range(1, 301):
         live(t, second, 65.0)
-    assert t.add_stored(START + 300, START + 600, 72.0)
+    assert t.add_stored([(START + 300, START + 600, 72.0)])
     assert t.covered == 600.0
     assert t.level == pytest.approx(energetic([(65.0, 300), (72.0, 300)]))
     assert t.source == "live"
@@ -73,12 +73,12 @@ def test_stored_periods_correct_the_live_ones() -> None:
     t = tally()
     for second in range(1, 601):
         live(t, second, 80.0 if second <= 300 else 66.0)
-    assert t.add_stored(START, START + 300, 68.0)
+    assert t.add_stored([(START, START + 300, 68.0)])
     assert t.covered == 600.0
     assert t.level == pytest.approx(energetic([(68.0, 300), (66.0, 300)]))
     # The same period again changes nothing; a corrected one replaces it.
-    assert not t.add_stored(START, START + 300, 68.0)
-    assert t.add_stored(START, START + 300, 69.0)
+    assert not t.add_stored([(START, START + 300, 68.0)])
+    assert t.add_stored([(START, START + 300, 69.0)])
     assert t.level == pytest.approx(energetic([(69.0, 300), (66.0, 300)]))
 
 
@@ -88,7 +88,7 @@ def test_the_hand_over_to_the_record() -> None:
     for second in range(1, 901):
         live(t, second, 75.0)
     for start in range(0, 900, 300):
-        t.add_stored(START + start, START + start + 300, 60.0 + start / 100)
+        t.add_stored([(START + start, START + start + 300, 60.0 + start / 100)])
     assert t.stored_complete
     assert t.source == "stored"
     assert t.level == pytest.approx(energetic([(60.0, 300), (63.0, 300), (66.0, 300)]))
@@ -97,9 +97,9 @@ def test_the_hand_over_to_the_record() -> None:
 def test_periods_outside_or_across_the_window() -> None:
     """A period not wholly inside the window says nothing of it."""
     t = tally()
-    assert not t.add_stored(START - 300, START, 90.0)
-    assert not t.add_stored(START + 600, START + 1200, 90.0)  # a 10-minute period
-    assert not t.add_stored(START + 900, START + 1200, 90.0)
+    assert not t.add_stored([(START - 300, START, 90.0)])
+    assert not t.add_stored([(START + 600, START + 1200, 90.0)])  # a 10-minute period
+    assert not t.add_stored([(START + 900, START + 1200, 90.0)])
     assert t.level is None
     assert t.source is None
 
@@ -149,7 +149,7 @@ def test_a_maximum_limit() -> None:
     assert not t.certain
     assert t.warns(82.0, 0.0)
     # The stored LAFMax of the first five minutes was higher than the LAF sent.
-    t.add_stored(START, START + 300, 86.1)
+    t.add_stored([(START, START + 300, 86.1)])
     assert t.level == 86.1
     assert t.certain
 
@@ -157,12 +157,12 @@ def test_a_maximum_limit() -> None:
 def test_when_the_record_crossed_the_budget() -> None:
     """Read back from periods: over budget at the end of the period that did it."""
     t = tally()
-    t.add_stored(START, START + 300, 60.0)
-    t.add_stored(START + 300, START + 600, 76.0)
+    t.add_stored([(START, START + 300, 60.0)])
+    t.add_stored([(START + 300, START + 600, 76.0)])
     # 300·10^6 + 300·10^7.6 = 1.197e10 > 900·10^7 = 9e9: crossed at 08:10.
     assert t.crossed_at() == START + 600
     quiet = tally()
-    quiet.add_stored(START, START + 900, 65.0)
+    quiet.add_stored([(START, START + 900, 65.0)])
     assert quiet.crossed_at() is None
 
 

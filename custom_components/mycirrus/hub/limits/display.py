@@ -5,8 +5,9 @@ that moves by hundredths is not news. A state is shown at once when its
 window, exceedance, warning, count or source changes, or a value appears or
 goes, and whenever the runner forces it (stored periods came, the live
 messages paused); otherwise a level or headroom that moved STEP dB or more is
-shown (at most every MIN_GAP seconds, as the runner asks), and one that moved
-less once it has stood SETTLE_AFTER seconds. Coverage counts in percentage
+shown (at most every MIN_GAP seconds, as the runner asks: a window's level is
+an average over minutes, and each write costs the recorder), and one that
+moved less once it has stood SETTLE_AFTER seconds. Coverage counts in percentage
 points.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, Final
 
 from .schedule import Window
 
-MIN_GAP: Final = 5.0
+MIN_GAP: Final = 15.0
 STEP: Final = 0.1
 SETTLE_AFTER: Final = 60.0
 SETTLE_STEP: Final = 0.005

@@ -253,7 +253,18 @@ class LimitsManager:
             return
         for runner in self.runners.values():
             if runner.config.serial == serial:
-                runner.take_stored(values_of(fresh, runner.config.value))
+                # A limit at a time: a day of periods costs each a few ms.
+                self.hass.loop.call_soon(
+                    self._take_stored, runner, values_of(fresh, runner.config.value)
+                )
+
+    @callback
+    def _take_stored(
+        self, runner: LimitRunner, periods: list[tuple[float, float, float]]
+    ) -> None:
+        """Hand periods to a limit, unless it stopped meanwhile."""
+        if self.runners.get(runner.subentry_id) is runner:
+            runner.take_stored(periods)
 
     # -- the clock ----------------------------------------------------------------
 

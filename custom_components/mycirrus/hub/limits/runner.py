@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
-from ...budget import headroom, maximum_headroom, warning_rate
+from ...budget import headroom, maximum_headroom
 from ...const import EVENT_EXCEEDED, EVENT_WINDOW_CLOSED
 from .config import LimitConfig
 from .display import MIN_GAP, Display, LimitState
@@ -61,8 +61,6 @@ class LimitRunner:
         self.config = config
         self.schedule = schedule
         self._hooks = hooks
-        self._warn_rate = warning_rate(config.level, config.margin)
-        self._warn_level = config.level - config.margin
         self.current: WindowTally | None = None
         self.pending: dict[float, WindowTally] = {}
         self._close_timers: dict[float, Callable[[], None]] = {}
@@ -70,6 +68,9 @@ class LimitRunner:
         self.verdicts = Verdicts(self._tally)
         self.display = Display()
         self.started_at = 0.0
+        # How far before midnight a window of today may start (an hour more
+        # for the night the clocks go back).
+        self._reach = config.window_minutes * 60.0 + 3600.0
         self._live_at: float | None = None
         self._pause_shown = True
 
@@ -97,7 +98,7 @@ class LimitRunner:
         self._close_timers.clear()
 
     def _tally(self, window: Window) -> WindowTally:
-        return WindowTally(window, limit=self.config.level, maximum=self.config.maximum)
+        return WindowTally.of(window, self.config)
 
     def _enter(self, now: float) -> None:
         window = self.schedule.window_at(now)
@@ -174,12 +175,12 @@ class LimitRunner:
             if tally is not None and now >= tally.end:
                 self._roll(now)  # before its timer: the message is of the next one
                 self._publish(now, force=True)
-            tally = self._holding(end)
+            tally = holding(end, self.current, self.pending.values())
             if tally is None:
                 return
-        tally.add_live(end, seconds, value, rate)
-        self._live_at, self._pause_shown = now, False
-        flags = tally.flags(self._warn_level, self._warn_rate)
+        flags = tally.add_live(end, seconds, value, rate)
+        self._live_at = now
+        self._pause_shown = False
         if flags[0] and tally.exceeded_at is None:
             self._certain(tally, now)
         if tally is self.current and flags != self.display.flags:
@@ -187,31 +188,21 @@ class LimitRunner:
         elif now - self.display.checked_at >= MIN_GAP:
             self._publish(now)
 
-    def _holding(self, moment: float) -> WindowTally | None:
-        """Return the current or waiting window that holds ``moment``."""
-        current = self.current
-        if current is not None and current.start <= moment < current.end:
-            return current
-        for tally in self.pending.values():
-            if tally.start <= moment < tally.end:
-                return tally
-        return None
-
     def take_stored(self, periods: Iterable[tuple[float, float, float]]) -> None:
-        """Take stored periods (start, end, value), oldest first."""
+        """Take stored periods (start, end, value), oldest first.
+
+        Those of windows that ended before today are of no use: the count is
+        today's, and no window that could still close is that old.
+        """
         now = self._hooks.clock()
-        cutoff = self.schedule.midnight(now) - _DAY
-        window: Window | None = None
-        tally: WindowTally | None = None
-        touched: dict[float, WindowTally] = {}
-        for start, end, value in periods:
-            if start < cutoff:
-                continue
-            if window is None or not window.start <= start < window.end:
-                window = self.schedule.window_at(start)
-                tally = None if window is None else self._for_stored(window)
-            if tally is not None and tally.add_stored(start, end, value):
-                touched[tally.start] = tally
+        midnight = self.schedule.midnight(now)
+        cutoff = midnight - self._reach
+        batches = by_window(
+            (period for period in periods if period[0] >= cutoff),
+            self.schedule,
+            lambda window: self._for_stored(window, midnight),
+        )
+        touched = {s: t for s, (t, items) in batches.items() if t.add_stored(items)}
         for start in self.verdicts.reread(touched):
             changed = touched[start]
             if changed.certain:
@@ -222,17 +213,22 @@ class LimitRunner:
             # Each answer is news: it is shown as it is.
             self._publish(now, force=True)
 
-    def _for_stored(self, window: Window) -> WindowTally | None:
+    def _for_stored(self, window: Window, midnight: float) -> WindowTally | None:
         """Return the tally a stored period of ``window`` goes to, if any.
 
-        None for a window that closed: its verdict is final.
+        None for a window that closed (its verdict is final), and for one read
+        back that ended before ``midnight`` (it cannot count today).
         """
         current = self.current
         if current is not None and window.start == current.start:
             return current
         if window.start in self.pending:
             return self.pending[window.start]
-        if self.verdicts.closed(window.start) or window.end > self.started_at:
+        if (
+            self.verdicts.closed(window.start)
+            or window.end > self.started_at
+            or window.end <= midnight
+        ):
             return None
         return self.verdicts.read_back(window)
 
@@ -266,7 +262,7 @@ class LimitRunner:
         tally = self.current
         if tally is None:
             return False, False
-        return tally.flags(self._warn_level, self._warn_rate)
+        return tally.flags(tally.warn_level, tally.warn_rate)
 
     def _fresh(self, now: float) -> LimitState:
         tally = self.current
@@ -308,3 +304,42 @@ def event_data(tally: WindowTally, config: LimitConfig, zone: tzinfo) -> dict[st
         "window_end": datetime.fromtimestamp(tally.end, zone).isoformat(),
         "shortened": tally.shortened,
     }
+
+
+type Period = tuple[float, float, float]
+
+
+def by_window(
+    periods: Iterable[Period],
+    schedule: Schedule,
+    pick: Callable[[Window], WindowTally | None],
+) -> dict[float, tuple[WindowTally, list[Period]]]:
+    """Return the periods (oldest first) by the window their start falls in.
+
+    ``pick`` gives a window's tally, or None where its periods go nowhere. A
+    window is looked up once for all the periods in it.
+    """
+    batches: dict[float, tuple[WindowTally, list[Period]]] = {}
+    window: Window | None = None
+    batch: list[Period] | None = None
+    for period in periods:
+        start = period[0]
+        if window is None or not window.start <= start < window.end:
+            window = schedule.window_at(start)
+            tally = None if window is None else pick(window)
+            batch = None
+            if tally is not None:
+                batch = batches.setdefault(tally.start, (tally, []))[1]
+        if batch is not None:
+            batch.append(period)
+    return batches
+
+
+def holding(
+    moment: float, current: WindowTally | None, pending: Iterable[WindowTally]
+) -> WindowTally | None:
+    """Return the current or waiting window that holds ``moment``."""
+    for tally in (current, *pending):
+        if tally is not None and tally.start <= moment < tally.end:
+            return tally
+    return None

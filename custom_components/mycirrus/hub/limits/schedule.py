@@ -24,6 +24,7 @@ DAY = timedelta(days=1)
 # A period whose start comes no later than this many days after a moment is
 # found; a limit has at least one day a week.
 _LOOK_AHEAD = 8
+_KEPT_DAYS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +57,27 @@ class Schedule:
         )
         self._window = config.window * 60.0  # 0: the whole period
         self._day: tuple[float, float] = (0.0, 0.0)  # the last local day asked
+        self._periods: dict[date, tuple[float, float] | None] = {}
 
     def _instant(self, day: date, moment: time) -> float:
         return datetime.combine(day, moment, tzinfo=self.zone).timestamp()
 
     def period(self, day: date) -> tuple[float, float] | None:
-        """Return the period that starts on a local ``day``, if the limit has one."""
-        if day.weekday() not in self._days:
-            return None
-        start = self._instant(day, self._start)
-        end = self._instant(day + DAY if self._overnight else day, self._end)
-        return (start, end) if end > start else None
+        """Return the period that starts on a local ``day``, if the limit has one.
+
+        The last few days asked are kept: a day's stored periods ask often.
+        """
+        if day in self._periods:
+            return self._periods[day]
+        span: tuple[float, float] | None = None
+        if day.weekday() in self._days:
+            start = self._instant(day, self._start)
+            end = self._instant(day + DAY if self._overnight else day, self._end)
+            span = (start, end) if end > start else None
+        if len(self._periods) >= _KEPT_DAYS:
+            self._periods.clear()
+        self._periods[day] = span
+        return span
 
     def local_day(self, moment: float) -> date:
         """Return the local calendar day of an instant."""

@@ -11,9 +11,11 @@ live message costs a few additions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import math
 
-from ...budget import TOLERANCE, above, budget, mean_level, over_budget
+from ...budget import TOLERANCE, above, budget, mean_level
+from .config import LimitConfig
 from .schedule import Window
 
 _MINUTE = 60
@@ -45,16 +47,22 @@ class WindowTally:
         "stored_energy",
         "stored_highest",
         "stored_seconds",
+        "warn_level",
+        "warn_rate",
     )
 
-    def __init__(self, window: Window, *, limit: float, maximum: bool) -> None:
-        """Start a window with nothing measured."""
+    def __init__(
+        self, window: Window, *, limit: float, maximum: bool, margin: float = 0.0
+    ) -> None:
+        """Start a window with nothing measured; it warns ``margin`` dB under."""
         self.start = window.start
         self.end = window.end
         self.shortened = window.shortened
         self.limit = limit
         self.maximum = maximum
         self._budget = budget(limit, window.seconds) * (1 + TOLERANCE)
+        self.warn_level = limit - margin
+        self.warn_rate = 10 ** (self.warn_level / 10)
         # When the exceedance was first certain (the exceeded event fired).
         self.exceeded_at: float | None = None
         self._live: dict[int, Bucket] = {}
@@ -67,6 +75,13 @@ class WindowTally:
         self.stored_energy = self.stored_seconds = 0.0
         self.stored_highest = -math.inf
 
+    @classmethod
+    def of(cls, window: Window, config: LimitConfig) -> WindowTally:
+        """Return the empty tally of a window of a limit."""
+        return cls(
+            window, limit=config.level, maximum=config.maximum, margin=config.margin
+        )
+
     @property
     def window(self) -> Window:
         """Return the window it tallies."""
@@ -77,10 +92,14 @@ class WindowTally:
         """Return the window's real length."""
         return self.end - self.start
 
-    def add_live(self, end: float, seconds: float, value: float, rate: float) -> None:
+    def add_live(
+        self, end: float, seconds: float, value: float, rate: float
+    ) -> tuple[bool, bool]:
         """Count a live message: ``seconds`` up to ``end`` at ``value`` dB.
 
         ``rate`` is 10^(value/10). The part before the window is left out.
+        Returns the window's flags (see ``flags``): this runs for every live
+        message of every limit, so it does the sums once.
         """
         if end - seconds < self.start:
             seconds = max(0.0, end - self.start)
@@ -103,19 +122,30 @@ class WindowTally:
             self.live_seconds += seconds
             if value > self.live_highest:  # noqa: PLR1730
                 self.live_highest = value
+        if self.maximum:
+            return self.flags(self.warn_level, 0.0)
+        spent = self.live_energy + self.stored_energy
+        if spent > self._budget:
+            return True, True
+        covered = self.live_seconds + self.stored_seconds
+        return False, spent >= covered * self.warn_rate
 
-    def add_stored(self, start: float, end: float, value: float) -> bool:
-        """Take a stored period; return whether it changed what the window holds.
+    def add_stored(self, periods: Iterable[tuple[float, float, float]]) -> bool:
+        """Take stored periods (start, end, value); return whether they changed it.
 
-        A period seen again replaces the one with the same start.
+        A period seen again replaces the one with the same start. The totals
+        are worked out again once, whatever the number of periods.
         """
-        if start < self.start or end > self.end or end <= start:
-            return False
-        if self.stored.get(start) == (end, value):
-            return False
-        self.stored[start] = (end, value)
-        self._recount()
-        return True
+        changed = False
+        for start, end, value in periods:
+            if start < self.start or end > self.end or end <= start:
+                continue
+            if self.stored.get(start) != (end, value):
+                self.stored[start] = (end, value)
+                changed = True
+        if changed:
+            self._recount()
+        return changed
 
     def _recount(self) -> None:
         minutes: set[int] = set()
@@ -239,7 +269,7 @@ class WindowTally:
             end, value = self.stored[start]
             spent += (end - start) * 10 ** (value / 10)
             if (self.maximum and above(value, self.limit)) or (
-                not self.maximum and over_budget(self.limit, self.seconds, spent)
+                not self.maximum and spent > self._budget
             ):
                 return end
         return self.end if self.exceeded else None
