@@ -126,7 +126,11 @@ async def limits_cpu(
         running = len(entry.runtime_data.limits.runners)
         await asyncio.sleep(2)
         idle_with = await cpu_over(baseline_s)
-        with_limits = await per_message(sim, received, live_period, window_s)
+        writes = WriteCounter(limit_entities(hass))
+        try:
+            with_limits = await per_message(sim, received, live_period, window_s)
+        finally:
+            writes.close()
         await hass.config_entries.async_unload(entry.entry_id)
     return {
         "idle": idle,
@@ -134,6 +138,9 @@ async def limits_cpu(
         "idle_with": idle_with,
         "with": with_limits,
         "limits": running,
+        # Over the 3 s of warm-up, the window and 1 s after it.
+        "writes": writes.count,
+        "writes_s": window_s + 4,
     }
 
 
@@ -159,11 +166,7 @@ async def limit_writes(*, latency: float, window_s: float) -> dict[str, Any]:
         await async_settle(hass)
         await asyncio.sleep(max(0.0, (start - dt_util.now()).total_seconds() + 30))
         runners = list(entry.runtime_data.limits.runners.values())
-        ids = {
-            registered.entity_id
-            for registered in er.async_get(hass).entities.values()
-            if registered.platform == DOMAIN and "_limit_" in registered.unique_id
-        }
+        ids = limit_entities(hass)
         levels_seen: list[float] = []
         writes = WriteCounter(ids)
         try:
@@ -182,6 +185,15 @@ async def limit_writes(*, latency: float, window_s: float) -> dict[str, Any]:
         "entities": len(ids),
         "window_s": window_s,
         "level_moved": max(levels_seen) - min(levels_seen) if levels_seen else None,
+    }
+
+
+def limit_entities(hass: HomeAssistant) -> set[str]:
+    """Return the entity ids of every noise limit's entities."""
+    return {
+        registered.entity_id
+        for registered in er.async_get(hass).entities.values()
+        if registered.platform == DOMAIN and "_limit_" in registered.unique_id
     }
 
 

@@ -346,6 +346,12 @@ def limit_rows(cpu: Result, writes: Result) -> list[list[str]]:
                 "",
                 "",
             ],
+            [
+                "… the limits' state writes per second meanwhile (generated levels)",
+                f"{cpu['writes'] / cpu['writes_s']:.1f}",
+                "",
+                "",
+            ],
         ]
     if writes is None:
         rows.append(["state writes per limit per minute", "failed", "", ""])

@@ -128,7 +128,7 @@ def _exceeded_attributes(state: LimitState) -> Mapping[str, Any]:
     return {
         "window_start": local_time(window.start),
         "window_end": local_time(window.end),
-        "level": None if state.level is None else round(state.level, 2),
+        "level": None if state.level is None else round(state.level, 1),
     }
 
 

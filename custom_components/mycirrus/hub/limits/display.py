@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from .schedule import Window
 
-MIN_GAP: Final = 15.0
+MIN_GAP: Final = 30.0
 STEP: Final = 0.1
 SETTLE_AFTER: Final = 60.0
 SETTLE_STEP: Final = 0.005

@@ -247,7 +247,7 @@ class LimitRunner:
         if paused and not self._pause_shown:
             self._pause_shown = True
             self._publish(now, force=True)
-        else:
+        elif now - self.display.checked_at >= MIN_GAP:
             self._publish(now)
 
     def exceedances_today(self, now: float) -> int:
