@@ -1,4 +1,4 @@
-"""Noise limits at the edges: unusable data, a refused key, a night the clocks change."""
+"""Noise limits at the edges: unusable data, a refused key, the clocks going back."""
 
 from __future__ import annotations
 
