@@ -108,3 +108,23 @@ def test_a_night_when_the_clocks_go_back() -> None:
     h.clock.to(datetime(2026, 10, 25, 7, 0, tzinfo=UTC).timestamp())
     assert h.runner.state.window is None
     assert h.runner.state.next_start == at("2026-10-25 23:00")
+
+
+async def test_messages_without_the_level_or_with_no_measurement(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A message without LAeq, or with a "no data" value, counts for nothing."""
+    await hass.config.async_set_time_zone(ZONE)
+    freezer.move_to(MORNING)
+    entry = await set_up()
+    await async_wait_pushing(entry, ONLINE)
+    subentry_id = await async_add_limit(hass, entry, ONLINE)
+    runner = entry.runtime_data.limits.runners[subentry_id]
+    for values in ({"LAeq": 61.0}, {"LAF": 90.0}, {"LAeq": 99999.0}, {"LAeq": 63.0}):
+        await async_send(hass, freezer, simulator, entry, ONLINE, values)
+    assert runner.current is not None
+    assert runner.current.covered == 2.0
+    assert runner.current.highest == 63.0

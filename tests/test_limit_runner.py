@@ -335,3 +335,24 @@ def test_stopped_fires_nothing() -> None:
     events = list(h.events)
     h.clock.to(at("2026-11-24 10:00"))
     assert h.events == events
+
+
+def test_a_message_before_its_timer_and_a_late_one() -> None:
+    """A message after the end rolls the window; one of the last one counts there."""
+    h = Harness(limit(), at("2026-11-24 08:14:58"))
+    h.live_for(66.0, 1)
+    # The clock passes 08:15 without the timer firing (it is late).
+    h.clock.now = at("2026-11-24 08:15:01")
+    now = h.clock.now
+    h.runner.take_live(now, 1.0, 71.0, 10**7.1, now)
+    state = h.runner.state
+    assert state.window is not None
+    assert state.window.start == at("2026-11-24 08:15")
+    assert state.level == pytest.approx(71.0)
+    # A late message of 08:14:59.5 still belongs to the window waiting for its record.
+    ended = h.runner.pending[at("2026-11-24 08:00")]
+    h.runner.take_live(at("2026-11-24 08:14:59.500"), 0.5, 90.0, 1e9, now)
+    assert ended.highest == 90.0
+    # One from before any window the limit keeps is dropped.
+    h.runner.take_live(at("2026-11-24 07:00"), 1.0, 90.0, 1e9, now)
+    assert h.runner.state.level == pytest.approx(71.0)
