@@ -83,11 +83,10 @@ def limit_schema(instruments: Mapping[str, str]) -> vol.Schema:
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             ),
+            # Acoustic quantities are written the same in every language.
             vol.Required(CONF_VALUE, default=ENERGETIC_VALUE): TextSelect(
                 SelectSelectorConfig(
-                    options=list(VALUES),
-                    translation_key="limit_value",
-                    mode=SelectSelectorMode.DROPDOWN,
+                    options=list(VALUES), mode=SelectSelectorMode.DROPDOWN
                 )
             ),
             vol.Required(CONF_WINDOW, default=DEFAULT_WINDOW): TextSelect(
