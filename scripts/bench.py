@@ -41,6 +41,11 @@ CPU of the process and of the recorder's thread (the rest is the
 integration's), peak memory growth, measurement requests; then the stored data
 requests of an hour of refreshes on Home Assistant's frozen clock.
 
+Noise limit table: CPU per live message with ten limits on each of
+--limit-count instruments (live data every --live-period seconds), against the
+same without limits; state writes per limit per minute under a steady level
+(see scripts/bench_limits.py).
+
 Arguments:
   --counts N ...      instrument counts of the polling table (10 100 500)
   --latency S         simulated latency of every API answer (0.05)
@@ -54,6 +59,9 @@ Arguments:
   --data-count N      instruments of the stored data table (50)
   --data-days N       days of its backfill (31)
   --skip-data         leave out the stored data table
+  --limit-count N     instruments of the noise limits' CPU figure (10)
+  --skip-limits       leave out the noise limit table
+  --only-limits       the noise limit table only
 
 A quick run: ``scripts/bench --counts 10 --push-count 20 --poll-window 20``.
 Tables go to stdout; warnings the workers log go to stderr, each once.
@@ -77,6 +85,7 @@ from bench_report import (
     PushResults,
     Result,
     data_rows,
+    limit_rows,
     polling_targets,
     print_table,
     push_notes,
@@ -258,6 +267,21 @@ async def stored_data(args: argparse.Namespace, log: WorkerLog) -> None:
     )
 
 
+async def limits(args: argparse.Namespace, log: WorkerLog) -> None:
+    cpu = await run_worker(
+        log,
+        "limits-cpu",
+        count=args.limit_count,
+        latency=args.latency,
+        live_period=args.live_period,
+        baseline_s=10.0,
+        window_s=20.0,
+    )
+    writes = await run_worker(log, "limit-writes", latency=args.latency, window_s=120.0)
+    print(f"\n### Noise limits ({args.limit_count} instruments, 10 limits each)\n")
+    print_table(["figure", "measured", "target", "met"], limit_rows(cpu, writes))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -268,6 +292,7 @@ async def main() -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--skip-push", action="store_true")
     group.add_argument("--only-push", action="store_true")
+    group.add_argument("--only-limits", action="store_true")
     parser.add_argument("--push-count", type=int, default=100)
     parser.add_argument("--socket-count", type=int, default=0)
     parser.add_argument("--poll-window", type=float, default=120.0)
@@ -275,6 +300,8 @@ async def main() -> None:
     parser.add_argument("--data-count", type=int, default=50)
     parser.add_argument("--data-days", type=int, default=31)
     parser.add_argument("--skip-data", action="store_true")
+    parser.add_argument("--limit-count", type=int, default=10)
+    parser.add_argument("--skip-limits", action="store_true")
     args = parser.parse_args()
     print(
         f"MyCirrus benchmark: simulated latency {args.latency * 1000:g} ms; "
@@ -282,11 +309,16 @@ async def main() -> None:
         flush=True,
     )
     log = WorkerLog()
+    if args.only_limits:
+        await limits(args, log)
+        return
     if not args.only_push:
         await polling(args, log)
     if not args.skip_push:
         await push(args, log)
-    if not args.skip_data:
+    if not args.skip_limits:
+        await limits(args, log)
+    if not args.skip_data and not args.only_push:
         await stored_data(args, log)
 
 

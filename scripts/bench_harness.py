@@ -102,9 +102,15 @@ class Sim:
         async with self._session.post(url, json=changes) as response:
             response.raise_for_status()
 
-    async def set_live_period(self, period: float) -> None:
+    async def set_live_period(
+        self, period: float, values: dict[str, float] | None = None
+    ) -> None:
+        """Send live data every ``period`` s: generated, or these steady ``values``."""
         url = f"{self.url}/_simulator/live"
-        async with self._session.post(url, json={"period": period}) as response:
+        body: dict[str, Any] = {"period": period}
+        if values is not None:
+            body["values"] = values
+        async with self._session.post(url, json=body) as response:
             response.raise_for_status()
 
 

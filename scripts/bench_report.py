@@ -345,3 +345,61 @@ def stall_rows(prefix: str, figures: dict[str, Any]) -> list[list[str]]:
             "",
         ],
     ]
+
+
+def limit_rows(cpu: Result, writes: Result) -> list[list[str]]:
+    """Return the noise limit table: CPU per live message, writes per limit."""
+    rows: list[list[str]] = []
+    if cpu is None:
+        rows.append(["CPU per live message", "failed", "", ""])
+    else:
+
+        def per_message(idle: list[float], window: list[float]) -> float:
+            cpu_s, wall_s, messages = window
+            rate = idle[0] / idle[1]
+            return (cpu_s - rate * wall_s) * 1000 / max(messages, 1)
+
+        bare = per_message(cpu["idle"], cpu["without"])
+        limited = per_message(cpu["idle_with"], cpu["with"])
+        rows += [
+            [
+                "HA process CPU per live message, 10 limits on the instrument (ms)",
+                f"{limited:.3f}",
+                "< 0.2 ms",
+                yes_no(limited < 0.2),
+            ],
+            ["… the same without limits (ms)", f"{bare:.3f}", "", ""],
+            ["… of which the limits (ms)", f"{limited - bare:.3f}", "", ""],
+            [
+                "… limits running / live messages received (with, without)",
+                f"{cpu['limits']} / {cpu['with'][2]}, {cpu['without'][2]}",
+                "",
+                "",
+            ],
+            [
+                "… the limits' state writes per second meanwhile (generated levels)",
+                f"{cpu['writes'] / cpu['writes_s']:.1f}",
+                "",
+                "",
+            ],
+        ]
+    if writes is None:
+        rows.append(["state writes per limit per minute", "failed", "", ""])
+        return rows
+    per_minute = writes["writes"] / writes["limits"] / (writes["window_s"] / 60)
+    moved = writes["level_moved"]
+    rows += [
+        [
+            "state writes per limit per minute, steady 70 dB (6 entities each)",
+            f"{per_minute:.2f}",
+            "≤ 4",
+            yes_no(per_minute <= 4),
+        ],
+        [
+            "… how far the first limit's level moved meanwhile (dB)",
+            "-" if moved is None else f"{moved:.3f}",
+            "< 0.1",
+            yes_no(moved is not None and moved < 0.1),
+        ],
+    ]
+    return rows

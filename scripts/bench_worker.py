@@ -14,12 +14,18 @@ import sys
 # First: it prepares sys.path and Home Assistant's clocks.
 from bench_harness import log_warnings  # isort: skip
 import bench_data
+import bench_limits
 import bench_poll
 import bench_push
 
 from homeassistant.runner import HassEventLoopPolicy
 
-SCENARIOS = {**bench_poll.SCENARIOS, **bench_push.SCENARIOS, **bench_data.SCENARIOS}
+SCENARIOS = {
+    **bench_poll.SCENARIOS,
+    **bench_push.SCENARIOS,
+    **bench_data.SCENARIOS,
+    **bench_limits.SCENARIOS,
+}
 
 
 def main() -> None:

@@ -3,9 +3,10 @@
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
 other onboarding steps done) or logs in as that user, sets the language of Home
 Assistant and of that user, adds MyCirrus against the simulator through the
-integration's own config flow, unless an entry exists, and saves a small
+integration's own config flow, unless an entry exists, a noise limit on the
+first instrument through its subentry flow, unless one exists, and saves a small
 "Noise monitors" dashboard (live level, its history, the instrument's state and
-buttons) in that language.
+buttons, the limit) in that language.
 """
 
 from __future__ import annotations
@@ -136,6 +137,23 @@ FIRST = "QT100001"  # the instrument the dashboard shows, with the Weather featu
 FLEET = [f"QT10000{n}" for n in range(1, 6)]
 
 
+# The demo's noise limit: the simulator's works beside the first instrument
+# (82 dB(A), three times an hour for three minutes) exceed it each time.
+DEMO_LIMIT: dict[str, Any] = {
+    "name": "Site works",
+    "instrument": "QT100001",
+    "value": "LAeq",
+    "window": 15,
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    "start": "00:00",
+    "end": "00:00",
+    "level": 70,
+    "margin": 3,
+}
+# The keys of a limit's entities (unique id {serial}_limit_{subentry}_{key}).
+LIMIT_KEYS = ("level", "headroom", "exceeded", "warning", "exceedances_today", "limit")
+
+
 class WebSocketApi:
     """Home Assistant's websocket API, logged in."""
 
@@ -160,6 +178,47 @@ class WebSocketApi:
         if not answer["success"]:
             sys.exit(f"Home Assistant refused {kind}: {answer.get('error')}")
         return answer["result"]
+
+
+async def add_limit(
+    api: WebSocketApi,
+    session: ClientSession,
+    url: str,
+    headers: dict[str, str],
+    language: str,
+) -> str:
+    """Add the demo's noise limit through its subentry flow, unless one exists.
+
+    Returns its subentry id.
+    """
+    (entry,) = await mycirrus_entries(session, url, headers)
+    subentries = await api.call(
+        "config_entries/subentries/list", entry_id=entry["entry_id"]
+    )
+    for item in subentries:
+        if item["subentry_type"] == "limit":
+            return str(item["subentry_id"])
+    base = f"{url}/api/config/config_entries/subentries/flow"
+    async with session.post(
+        base, json={"handler": [entry["entry_id"], "limit"]}, headers=headers
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    limit = {**DEMO_LIMIT, "name": label(language, DEMO_LIMIT["name"])}
+    async with session.post(
+        f"{base}/{flow_id}", json=limit, headers=headers
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        sys.exit(f"The demo's noise limit could not be added: {result}")
+    subentries = await api.call(
+        "config_entries/subentries/list", entry_id=entry["entry_id"]
+    )
+    return next(
+        str(item["subentry_id"])
+        for item in subentries
+        if item["subentry_type"] == "limit"
+    )
 
 
 async def set_language(api: WebSocketApi, language: str) -> bool:
@@ -242,7 +301,7 @@ async def entity_ids(
     return found
 
 
-def dashboard(ids: dict[str, str], language: str) -> dict[str, Any]:
+def dashboard(ids: dict[str, str], language: str, limit: str) -> dict[str, Any]:
     """Return a small dashboard of the first demo instrument and the fleet.
 
     A second view shows the stored data: a week of hourly statistics, the
@@ -300,6 +359,7 @@ def dashboard(ids: dict[str, str], language: str) -> dict[str, Any]:
                             for n, serial in enumerate(FLEET, start=1)
                         ],
                     },
+                    limit_card(rows, limit),
                 ],
             },
             stored_data_view(rows),
@@ -326,7 +386,52 @@ class Rows:
         }
 
 
-def wanted_unique_ids() -> set[str]:
+def limit_card(rows: Rows, limit: str) -> dict[str, Any]:
+    """Return the card group of a noise limit: level, headroom, exceeded, count."""
+    language = rows.language
+
+    def row(domain: str, key: str, name: str) -> dict[str, str]:
+        return {
+            "entity": rows.entity_id(domain, f"limit_{limit}_{key}"),
+            "name": label(language, name),
+        }
+
+    return {
+        "type": "vertical-stack",
+        "cards": [
+            {
+                "type": "entities",
+                "title": label(language, "Noise limit: LAeq,15min 70 dB"),
+                "entities": [
+                    row("sensor", "level", "LAeq so far"),
+                    row("sensor", "headroom", "Headroom"),
+                    row("binary_sensor", "exceeded", "Exceeded"),
+                    row("binary_sensor", "warning", "Warning"),
+                    row("sensor", "exceedances_today", "Exceedances today"),
+                ],
+            },
+            {
+                "type": "history-graph",
+                "title": label(language, "This window and the next"),
+                "hours_to_show": 1,
+                "entities": [
+                    row("sensor", "level", "LAeq so far"),
+                    row("sensor", "headroom", "Headroom"),
+                ],
+            },
+            {
+                "type": "logbook",
+                "title": label(language, "Exceedances and windows"),
+                "hours_to_show": 24,
+                "target": {
+                    "entity_id": [rows.entity_id("event", f"limit_{limit}_limit")]
+                },
+            },
+        ],
+    }
+
+
+def wanted_unique_ids(limit: str) -> set[str]:
     """Return the unique ids of the entities the dashboard shows."""
     first = {
         "laeq",
@@ -350,6 +455,7 @@ def wanted_unique_ids() -> set[str]:
         "precipitation_intensity",
         "temperature",
     }
+    first |= {f"limit_{limit}_{key}" for key in LIMIT_KEYS}
     return {f"{FIRST}_{key}" for key in first} | {f"{s}_online" for s in FLEET}
 
 
@@ -407,7 +513,7 @@ def stored_data_view(rows: Rows) -> dict[str, Any]:
     }
 
 
-async def add_dashboard(api: WebSocketApi, language: str) -> None:
+async def add_dashboard(api: WebSocketApi, language: str, limit: str) -> None:
     """Create the demo dashboard, or retitle it; save its views anew."""
     title = label(language, "Noise monitors")
     listed = await api.call("lovelace/dashboards/list")
@@ -426,9 +532,11 @@ async def add_dashboard(api: WebSocketApi, language: str) -> None:
         await api.call(
             "lovelace/dashboards/update", dashboard_id=existing["id"], title=title
         )
-    ids = await entity_ids(api, wanted_unique_ids())
+    ids = await entity_ids(api, wanted_unique_ids(limit))
     await api.call(
-        "lovelace/config/save", url_path=DASHBOARD, config=dashboard(ids, language)
+        "lovelace/config/save",
+        url_path=DASHBOARD,
+        config=dashboard(ids, language, limit),
     )
 
 
@@ -452,7 +560,8 @@ async def main() -> None:
                 await reload_mycirrus(session, args.ha, headers)
             await retitle_map(api, args.language)
             await add_mycirrus(session, args.ha, headers, args)
-            await add_dashboard(api, args.language)
+            limit = await add_limit(api, session, args.ha, headers, args.language)
+            await add_dashboard(api, args.language, limit)
 
 
 if __name__ == "__main__":

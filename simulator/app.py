@@ -157,6 +157,10 @@ class Simulator(Cloud):
         """
         self._live.send_live_data(serial, values)
 
+    def live_types(self, serial: str) -> list[str] | None:
+        """Return the live levels the instrument's newest open socket asked for."""
+        return self._live.live_types(serial)
+
     def drop_connections(self, serial: str | None = None) -> None:
         """Abort the sockets (of ``serial``) without a close frame."""
         self._live.drop(serial)

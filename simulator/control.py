@@ -7,7 +7,8 @@ latency, not counted.
   ``SimInstrument`` attributes (e.g. ``{"measuring": false}``) sets them and
   pushes the new status to the open websockets; it answers the status.
 - ``POST /_simulator/live`` with ``{"period": seconds}`` sends live data every
-  ``period`` seconds from now on (0: stop).
+  ``period`` seconds from now on (0: stop); with ``"values": {name: dB}`` it
+  sends those values, steady, instead of the generated ones.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ SETTABLE = frozenset(f.name for f in fields(SimInstrument)) - {
 class ControlApi:
     """The control endpoints of a simulator."""
 
-    def __init__(self, cloud: Cloud, set_live_period: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        cloud: Cloud,
+        set_live_period: Callable[[float, dict[str, float] | None], None],
+    ) -> None:
         """Drive ``cloud``; ``set_live_period`` starts or stops the live data."""
         self._sim = cloud
         self._set_live_period = set_live_period
@@ -67,16 +72,30 @@ class ControlApi:
     async def _live_period(self, request: web.Request) -> web.Response:
         body = await _json_object(request)
         period = None if body is None else body.get("period")
+        values = None if body is None else body.get("values")
         if (
             not isinstance(period, int | float)
             or isinstance(period, bool)
             or period < 0
+            or not (values is None or _levels(values))
         ):
             return json_error(
-                400, "BadRequest", 'Body must be {"period": seconds >= 0}'
+                400,
+                "BadRequest",
+                'Body must be {"period": seconds >= 0, "values": {name: dB}}',
             )
-        self._set_live_period(float(period))
+        self._set_live_period(float(period), values)
         return web.json_response({"period": self._sim.live_period})
+
+
+def _levels(values: Any) -> bool:
+    """Return whether ``values`` names levels: {"LAeq": 70.0, ...}."""
+    return isinstance(values, dict) and all(
+        isinstance(name, str)
+        and isinstance(level, int | float)
+        and not isinstance(level, bool)
+        for name, level in values.items()
+    )
 
 
 async def _json_object(request: web.Request) -> dict[str, Any] | None:

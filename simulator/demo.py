@@ -4,8 +4,10 @@ Each hour from the demo's start, on the simulator's clock, the same few things
 happen to the first five instruments, as they might on a real site: the fourth
 runs its SIC, which fails (its microphone needs an engineer), the third is
 calibrated, the second is offline for five minutes and the fifth stops
-measuring for ten. The rest of the hour is quiet, so the logbook shows events
-rather than a monitor flapping.
+measuring for ten. Beside the first, a breaker works three times for three
+minutes (at 82 dB(A): the demo's noise limit, LAeq,15min 70 dB, is exceeded
+each time). The rest of the hour is quiet, so the logbook shows events rather
+than a monitor flapping.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ SIC_AT = timedelta(minutes=2)
 CALIBRATION_AT = timedelta(minutes=6)
 OFFLINE = (timedelta(minutes=12), timedelta(minutes=17))
 NOT_MEASURING = (timedelta(minutes=25), timedelta(minutes=35))
+WORKS = tuple(
+    (timedelta(minutes=start), timedelta(minutes=start + 3)) for start in (8, 28, 48)
+)
+WORKS_LEVEL = 82.0  # dB(A) at the first instrument
 
 
 class Demo:
@@ -42,6 +48,9 @@ class Demo:
         last, self._last = self._last, elapsed
         into = elapsed % HOUR
         instruments = list(self._simulator.instruments.values())
+        if instruments:
+            working = any(start <= into < end for start, end in WORKS)
+            instruments[0].works = WORKS_LEVEL if working else None
         if len(instruments) > 1:
             instruments[1].online = not OFFLINE[0] <= into < OFFLINE[1]
         if len(instruments) > 2 and _due(CALIBRATION_AT, last, elapsed):

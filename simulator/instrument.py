@@ -58,6 +58,12 @@ class SimInstrument:
     measurement_period: int = 5
     event_trigger: float | None = 80.0
     weather_override: dict[str, Any] = field(default_factory=dict)
+    # Stored values that replace the computed ones (and what the live levels
+    # sent) in the period starting at a POSIX second: the record a test wants.
+    period_values: dict[int, dict[str, float]] = field(default_factory=dict)
+    # Site works beside the instrument: a steady source of this many dB(A)
+    # added to its live levels while set (the demo's noise limit crosses it).
+    works: float | None = None
     # Data that ends after ``uploads_stopped`` has not reached the cloud yet.
     # The simulator sets it when it sees the instrument offline (or
     # ``uploads_held``) and clears it when it sees it online again.

@@ -88,11 +88,16 @@ class NoiseLevels:
         """Return the site's background level (dB(A)) at ``moment``."""
         return NIGHT + (DAY - NIGHT) * activity(moment) + self._site
 
-    def sample(self, now: datetime) -> dict[str, float]:
-        """Return every live value at ``now``, one decimal each."""
+    def sample(self, now: datetime, works: float | None = None) -> dict[str, float]:
+        """Return every live value at ``now``, one decimal each.
+
+        ``works``: the level (dB(A)) of site works beside the instrument.
+        """
         rand = self._random
         background = self.background(now)
         laf = background + rand.gauss(0.0, _SPREAD) + self._event_gain(now)
+        if works is not None:
+            laf = energy_sum([laf, works + rand.gauss(0.0, 1.0)])
         self._las = laf if self._las is None else self._las + 0.35 * (laf - self._las)
         laeq = self._leq(now, laf)
         lceq = laeq + self._rumble + rand.uniform(-0.3, 0.3)

@@ -84,6 +84,7 @@ class LiveHub:
         self._pending: dict[str, set[str]] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._running = False  # between the app's startup and shutdown
+        self._steady: dict[str, float] | None = None  # sent instead of samples
         self._senders: set[asyncio.Task[None]] = set()
         # Serials (None: every one) whose sockets open silenced.
         self._silent: set[str | None] = set()
@@ -122,6 +123,11 @@ class LiveHub:
             self.connections.remove(conn)
             self._sim.notify()
         return ws
+
+    def live_types(self, serial: str) -> list[str] | None:
+        """Return what the newest open socket of ``serial`` asked for (None: none)."""
+        sockets = [c for c in self._of(serial) if not c.closing]
+        return sockets[-1].types if sockets else None
 
     def open_sockets(self, serial: str | None = None) -> int:
         """Return the number of open sockets (of one instrument, or all)."""
@@ -204,7 +210,9 @@ class LiveHub:
         if not listeners:
             return
         now = self._sim.now()
-        sample = self._levels_of(serial).sample(now) if values is None else {}
+        instrument = self._sim.instruments.get(serial)
+        works = instrument.works if instrument is not None else None
+        sample = self._levels_of(serial).sample(now, works) if values is None else {}
         sent: dict[str, Any] = {}
         for conn in listeners:
             assert conn.types is not None
@@ -360,9 +368,13 @@ class LiveHub:
         self._running = True
         self.set_period(self._sim.live_period)
 
-    def set_period(self, period: float) -> None:
-        """Push live data every ``period`` seconds (0: stop) once the app runs."""
+    def set_period(self, period: float, values: dict[str, float] | None = None) -> None:
+        """Push live data every ``period`` seconds (0: stop) once the app runs.
+
+        ``values``: these, steady, rather than the generated levels.
+        """
         self._sim.live_period = period
+        self._steady = values
         if not self._running:
             return
         if period > 0 and self._ticker is None:
@@ -391,4 +403,4 @@ class LiveHub:
             # A real cloud finishes calibrations on its own, not only when asked.
             self._sim.advance()
             for serial in {c.serial for c in self.connections if c.types is not None}:
-                self.send_live_data(serial)
+                self.send_live_data(serial, self._steady)

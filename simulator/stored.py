@@ -125,6 +125,7 @@ class StoredData:
                 continue
             if step == own:
                 values = period(site, moment, own, full=full, live=live.get(moment))
+                values.values.update(instrument.period_values.get(moment, {}))
                 chosen = {name: values.values[name] for name in names}
             else:
                 parts = (

@@ -37,6 +37,8 @@ SIC = "sensor.site_gate_last_sic_result"
 DRIFT = "binary_sensor.site_gate_calibration_drift"
 LAEQ = "sensor.site_gate_laeq"
 NOISE_EVENT = "event.site_gate_noise_event"
+LIMIT_EVENT = "event.site_gate_works"
+HEADROOM = "sensor.site_gate_works_headroom"
 
 # An action input that hands the blueprint's variables to the test.record service.
 DATA = {
@@ -51,12 +53,16 @@ REQUIRED_INPUTS: dict[str, dict[str, Any]] = {
     "check_failed.yaml": {"calibration_results": [CALIBRATION]},
     "noise_above_limit.yaml": {"level_sensors": [LAEQ]},
     "noise_event.yaml": {"event_entities": [NOISE_EVENT]},
+    "limit_exceeded.yaml": {"limit_entities": [LIMIT_EVENT]},
+    "limit_headroom.yaml": {"headroom_sensors": [HEADROOM]},
 }
 STATES = {
     ONLINE: "on",
     CALIBRATION: "success",
     LAEQ: "60.0",
     NOISE_EVENT: "unknown",
+    LIMIT_EVENT: "unknown",
+    HEADROOM: "70.0",
 }
 
 

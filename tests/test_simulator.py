@@ -119,7 +119,7 @@ def test_the_demo_hour_reads_like_a_site() -> None:
     simulator.add_demo_instruments(5)
     gate, roof, mast, yard, bay = simulator.instruments.values()
     demo = Demo(simulator)
-    minutes: dict[str, list[int]] = {"offline": [], "not measuring": []}
+    minutes: dict[str, list[int]] = {"offline": [], "not measuring": [], "works": []}
     started: dict[str, list[int]] = {"calibration": [], "sic": []}
     for second in range(0, 2 * 3600, 20):  # two hours, a step every 20 s
         calibrating, checking = mast.calibration_in_progress, yard.sic_in_progress
@@ -130,6 +130,8 @@ def test_the_demo_hour_reads_like_a_site() -> None:
             minutes["offline"].append(minute)
         if not bay.measuring:
             minutes["not measuring"].append(minute)
+        if gate.works is not None:
+            minutes["works"].append(minute)
         if mast.calibration_in_progress and not calibrating:
             started["calibration"].append(minute)
         if yard.sic_in_progress and not checking:
@@ -140,6 +142,13 @@ def test_the_demo_hour_reads_like_a_site() -> None:
     # Five minutes offline and ten not measuring, each hour, in one stretch.
     assert sorted(set(minutes["offline"])) == [*range(12, 17), *range(72, 77)]
     assert sorted(set(minutes["not measuring"])) == [*range(25, 35), *range(85, 95)]
+    # Works beside the first, three times an hour for three minutes.
+    assert sorted(set(minutes["works"])) == [
+        minute
+        for hour in (0, 60)
+        for start in (8, 28, 48)
+        for minute in range(hour + start, hour + start + 3)
+    ]
     assert started == {"calibration": [6, 66], "sic": [2, 62]}
     assert mast.last_calibration is not None
     assert mast.last_calibration["status"] == "Success"
@@ -351,6 +360,18 @@ def test_levels_hang_together() -> None:
 
 def spread(values: list[float]) -> float:
     return sum(abs(b - a) for a, b in pairwise(values)) / len(values)
+
+
+def test_works_beside_the_instrument() -> None:
+    """Site works at 82 dB(A) take a quiet night's LAeq over the works' level."""
+    night = datetime(2026, 11, 24, 3, tzinfo=UTC)
+    quiet, works = NoiseLevels("QT1"), NoiseLevels("QT1")
+    for second in range(60):
+        moment = night + timedelta(seconds=second)
+        calm = quiet.sample(moment)
+        loud = works.sample(moment, 82.0)
+    assert calm["LAeq"] < 50
+    assert 80 < loud["LAeq"] < 84
 
 
 def test_a_clock_jump_starts_a_new_leq() -> None:

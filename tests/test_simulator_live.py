@@ -635,7 +635,15 @@ async def test_live_period_endpoint(
     ws = await connected(connect)
     await ws.send_json({"action": "StartLiveData", "types": ["LAeq"]})
     url = sim_server.make_url("/_simulator/live")
-    for body in ({"period": -1}, {"period": True}, {"period": "1"}, {}, [1]):
+    for body in (
+        {"period": -1},
+        {"period": True},
+        {"period": "1"},
+        {},
+        [1],
+        {"period": 1, "values": {"LAeq": "loud"}},
+        {"period": 1, "values": [70.0]},
+    ):
         async with session.post(url, json=body) as response:
             assert response.status == 400, body
     async with session.post(url, data="{") as response:
@@ -647,6 +655,17 @@ async def test_live_period_endpoint(
     ticker = simulator._live._ticker
     simulator.set_live_period(0.02)
     assert simulator._live._ticker is ticker
+    # Steady values instead of the generated ones, asked for or not.
+    async with session.post(
+        url, json={"period": 0.02, "values": {"LAeq": 70.0, "LAF": 71.5}}
+    ) as response:
+        assert response.status == 200
+    while (message := await receive(ws))["values"][0]["value"] != 70.0:
+        pass
+    assert message["values"] == [
+        {"name": "LAeq", "value": 70.0},
+        {"name": "LAF", "value": 71.5},
+    ]
     async with session.post(url, json={"period": 0}) as response:
         assert await response.json() == {"period": 0.0}
     assert simulator._live._ticker is None

@@ -1,9 +1,10 @@
-"""Binary sensors: online, measuring, checks in progress and calibration drift."""
+"""Binary sensors: online, measuring, checks, drift, conditions, noise limits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -21,6 +22,14 @@ from .entity import (
     MyCirrusEntityDescription,
     MyCirrusStatusEntity,
     async_add_instrument_entities,
+)
+from .hub.limits import LimitState
+from .hub.limits.runner import LimitRunner
+from .limit_entity import (
+    Link,
+    MyCirrusLimitEntity,
+    async_add_limit_entities,
+    local_time,
 )
 from .model import InstrumentRecord
 from .runtime import MyCirrusConfigEntry, MyCirrusHub
@@ -104,6 +113,44 @@ MEASUREMENT_CONDITIONS = MyCirrusConditionsEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class MyCirrusLimitBinaryEntityDescription(BinarySensorEntityDescription):
+    """Describes a binary sensor of a noise limit."""
+
+    value_fn: Callable[[LimitState], bool]
+    attributes_fn: Callable[[LimitState], Mapping[str, Any]]
+
+
+def _exceeded_attributes(state: LimitState) -> Mapping[str, Any]:
+    window = state.window
+    if window is None:
+        return {}
+    return {
+        "window_start": local_time(window.start),
+        "window_end": local_time(window.end),
+        "level": None if state.level is None else round(state.level, 1),
+    }
+
+
+LIMIT_BINARY_SENSORS: tuple[MyCirrusLimitBinaryEntityDescription, ...] = (
+    # On from the moment the window's exceedance is certain to the next window.
+    MyCirrusLimitBinaryEntityDescription(
+        key="exceeded",
+        translation_key="exceeded",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=lambda state: state.exceeded,
+        attributes_fn=_exceeded_attributes,
+    ),
+    # On while the window is within the margin of its limit, or over it.
+    MyCirrusLimitBinaryEntityDescription(
+        key="warning",
+        translation_key="warning",
+        value_fn=lambda state: state.warning,
+        attributes_fn=lambda _state: {},
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyCirrusConfigEntry,
@@ -127,6 +174,17 @@ async def async_setup_entry(
     )
     async_add_instrument_entities(
         entry, async_add_entities, lambda: (MEASUREMENT_CONDITIONS,), conditions_factory
+    )
+
+    def limit_factory(
+        runner: LimitRunner,
+        description: MyCirrusLimitBinaryEntityDescription,
+        link: Link,
+    ) -> MyCirrusLimitBinarySensorEntity:
+        return MyCirrusLimitBinarySensorEntity(hub, runner, description, link)
+
+    await async_add_limit_entities(
+        entry, async_add_entities, LIMIT_BINARY_SENSORS, limit_factory
     )
 
 
@@ -167,3 +225,28 @@ class MyCirrusConditionsBinarySensorEntity(MyCirrusDataEntity, BinarySensorEntit
     def state_key(self) -> Hashable:
         """Return what the written state depends on."""
         return (self.available, self.is_on)
+
+
+class MyCirrusLimitBinarySensorEntity(MyCirrusLimitEntity, BinarySensorEntity):
+    """A binary sensor of a noise limit: exceeded, or on course to exceed."""
+
+    entity_description: MyCirrusLimitBinaryEntityDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return what the limit shows."""
+        return self.entity_description.value_fn(self.limit)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the window and its level so far."""
+        return dict(self.entity_description.attributes_fn(self.limit)) or None
+
+    def state_key(self) -> Hashable:
+        """Return what the written state depends on."""
+        attributes = self.extra_state_attributes
+        return (
+            self.available,
+            self.is_on,
+            tuple(sorted(attributes.items())) if attributes else None,
+        )

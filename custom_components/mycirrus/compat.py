@@ -34,6 +34,7 @@ else:
     from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
 __all__ = [
+    "DEVICES_HAVE_ONE_SUBENTRY",
     "STATISTICS_HAVE_UNIT_CLASS",
     "UPDATE_FAILED_HAS_RETRY_AFTER",
     "RepairsFlowResult",
@@ -72,6 +73,16 @@ def async_get_entry_device(
         )
         return device
     return registry.async_get_device(identifiers={identifier})
+
+
+# Home Assistant 2026.8 gives a device one config subentry, and moves a device
+# that entities of another subentry name in their device info (reporting it
+# as deprecated). Entities of a noise limit's subentry then link to their
+# instrument's device by its registry entry (``Entity.device_entry``, honoured
+# from 2025.8); older releases link through the device info alone, which adds
+# the limit's subentry to the device. Let this go when 2026.8 is the oldest
+# supported release.
+DEVICES_HAVE_ONE_SUBENTRY: Final = hasattr(DeviceEntry, "config_subentry_id")
 
 
 # Home Assistant 2025.11 adds unit_class to statistics metadata and reports its

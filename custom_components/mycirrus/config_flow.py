@@ -27,6 +27,7 @@ from .const import (
     REAUTH_REASON,
     SECTION_ADVANCED,
     SUBENTRY_TYPE_INSTRUMENT,
+    SUBENTRY_TYPE_LIMIT,
 )
 from .flow_helpers import (
     URL_ERRORS,
@@ -44,7 +45,7 @@ from .flow_helpers import (
 from .model import followed_subentries
 from .options_flow import MyCirrusOptionsFlow
 from .runtime import MyCirrusConfigEntry
-from .subentry_flow import InstrumentSubentryFlow
+from .subentry_flow import InstrumentSubentryFlow, LimitSubentryFlow
 
 
 class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -67,8 +68,11 @@ class MyCirrusConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Return the subentry flows: one per followed instrument."""
-        return {SUBENTRY_TYPE_INSTRUMENT: InstrumentSubentryFlow}
+        """Return the subentry flows: followed instruments, noise limits."""
+        return {
+            SUBENTRY_TYPE_INSTRUMENT: InstrumentSubentryFlow,
+            SUBENTRY_TYPE_LIMIT: LimitSubentryFlow,
+        }
 
     @staticmethod
     @callback

@@ -23,6 +23,17 @@ SECTION_NOISE_DATA: Final = "noise_data"
 SECTION_ADVANCED: Final = "advanced"
 
 SUBENTRY_TYPE_INSTRUMENT: Final = "instrument"
+SUBENTRY_TYPE_LIMIT: Final = "limit"
+
+# The noise limit form, in its order (the name is homeassistant.const.CONF_NAME).
+CONF_INSTRUMENT: Final = "instrument"
+CONF_VALUE: Final = "value"
+CONF_WINDOW: Final = "window"
+CONF_DAYS: Final = "days"
+CONF_START: Final = "start"
+CONF_END: Final = "end"
+CONF_LEVEL: Final = "level"
+CONF_MARGIN: Final = "margin"
 
 MANUFACTURER: Final = "Cirrus Research"
 CONFIGURATION_URL: Final = "https://mycirrus.cloud"
@@ -103,5 +114,8 @@ ISSUE_SIC_FAILED: Final = "sic_failed"
 ISSUE_MISSING_SCOPE: Final = "missing_scope"
 ISSUE_UNKNOWN_ANSWER: Final = "unknown_answer"
 ISSUE_STATISTICS_KEPT: Final = "statistics_kept"
+ISSUE_LIMIT_ORPHANED: Final = "limit_orphaned"
 
 EVENT_NOISE: Final = "noise_event"
+EVENT_EXCEEDED: Final = "exceeded"
+EVENT_WINDOW_CLOSED: Final = "window_closed"

@@ -162,6 +162,7 @@ async def async_get_config_entry_diagnostics(
         serial: _instrument(entry, hub, record)
         for serial, record in hub.records.items()
     }
+    diagnostics["limits"] = hub.limits.diagnostics()
     return diagnostics
 
 

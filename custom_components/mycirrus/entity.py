@@ -27,6 +27,18 @@ class MyCirrusEntityDescription(EntityDescription):
     scope: str | None = None
 
 
+def instrument_device_info(record: InstrumentRecord) -> DeviceInfo:
+    """Return the device of an instrument: its serial, model and name."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, record.serial)},
+        manufacturer=MANUFACTURER,
+        model=record.details.model if record.details else None,
+        name=record.name,
+        serial_number=record.serial,
+        configuration_url=CONFIGURATION_URL,
+    )
+
+
 class MyCirrusEntity(Entity):
     """An entity of one followed instrument, which writes only what changed.
 
@@ -52,14 +64,7 @@ class MyCirrusEntity(Entity):
         self.entity_description = description
         self.serial = record.serial
         self._attr_unique_id = f"{record.serial}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, record.serial)},
-            manufacturer=MANUFACTURER,
-            model=record.details.model if record.details else None,
-            name=record.name,
-            serial_number=record.serial,
-            configuration_url=CONFIGURATION_URL,
-        )
+        self._attr_device_info = instrument_device_info(record)
         self._written: Hashable = None
 
     @property

@@ -1,4 +1,4 @@
-"""Noise events: one event entity per noise monitor, firing each event once."""
+"""Events: a noise monitor's noise events; a noise limit's exceedances and windows."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .api import NoiseEvent
-from .const import EVENT_NOISE, SCOPE_EVENTS
+from .const import EVENT_EXCEEDED, EVENT_NOISE, EVENT_WINDOW_CLOSED, SCOPE_EVENTS
 from .entity import (
     MyCirrusDataEntity,
     MyCirrusEntityDescription,
     async_add_instrument_entities,
 )
-from .hub.signals import event_signal
+from .hub.limits.runner import LimitRunner
+from .hub.signals import event_signal, limit_event_signal
+from .limit_entity import Link, MyCirrusLimitEntity, async_add_limit_entities
 from .model import InstrumentRecord
 from .runtime import MyCirrusConfigEntry
 
@@ -39,6 +41,14 @@ NOISE_EVENT = MyCirrusEventEntityDescription(
 )
 
 
+# A noise limit's window: exceeded (once, the moment it is certain), closed.
+LIMIT_EVENT = EventEntityDescription(
+    key="limit",
+    translation_key="limit",
+    event_types=[EVENT_EXCEEDED, EVENT_WINDOW_CLOSED],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyCirrusConfigEntry,
@@ -54,6 +64,15 @@ async def async_setup_entry(
 
     async_add_instrument_entities(
         entry, async_add_entities, lambda: (NOISE_EVENT,), factory
+    )
+
+    def limit_factory(
+        runner: LimitRunner, description: EventEntityDescription, link: Link
+    ) -> MyCirrusLimitEventEntity:
+        return MyCirrusLimitEventEntity(hub, runner, description, link)
+
+    await async_add_limit_entities(
+        entry, async_add_entities, (LIMIT_EVENT,), limit_factory
     )
 
 
@@ -102,3 +121,26 @@ class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
         for event in self.hub.stored.take_events(self.serial):
             self._trigger_event(EVENT_NOISE, event_attributes(event))
             self.async_write_ha_state()
+
+
+class MyCirrusLimitEventEntity(MyCirrusLimitEntity, EventEntity):
+    """Fires when a noise limit's window is exceeded, and when it closes."""
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the limit's events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                limit_event_signal(self.hub.entry.entry_id, self.runner.subentry_id),
+                self._async_fire,
+            )
+        )
+
+    @callback
+    def _async_fire(self, event_type: str, data: dict[str, Any]) -> None:
+        if not self.available:
+            return
+        self.async_write_if_changed()
+        self._trigger_event(event_type, data)
+        self.async_write_ha_state()

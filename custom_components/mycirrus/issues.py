@@ -12,6 +12,7 @@ from .const import (
     DOMAIN,
     ISSUE_CALIBRATION_FAILED,
     ISSUE_INSTRUMENT_GONE,
+    ISSUE_LIMIT_ORPHANED,
     ISSUE_MISSING_SCOPE,
     ISSUE_SIC_FAILED,
     ISSUE_STATISTICS_KEPT,
@@ -113,6 +114,42 @@ def async_clear_answer_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     ir.async_delete_issue(
         hass, DOMAIN, issue_id(ISSUE_UNKNOWN_ANSWER, entry.entry_id, "measurements")
     )
+
+
+@callback
+def async_raise_limit_issue(
+    hass: HomeAssistant, entry: ConfigEntry, subentry_id: str, name: str, serial: str
+) -> None:
+    """Say a noise limit's instrument is no longer followed; offer to delete it.
+
+    Its data names the limit, not a serial: it outlives the instrument.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_LIMIT_ORPHANED, entry.entry_id, subentry_id),
+        data={"entry_id": entry.entry_id, "limit_subentry_id": subentry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_LIMIT_ORPHANED,
+        translation_placeholders={"limit": name, "serial": serial},
+    )
+
+
+@callback
+def async_prune_limit_issues(
+    hass: HomeAssistant, entry: ConfigEntry, orphaned: set[str]
+) -> None:
+    """Withdraw the entry's limit issues but those of the ``orphaned`` limits."""
+    for issue in list(ir.async_get(hass).issues.values()):
+        data = issue.data or {}
+        if (
+            issue.domain == DOMAIN
+            and data.get("entry_id") == entry.entry_id
+            and "limit_subentry_id" in data
+            and data["limit_subentry_id"] not in orphaned
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
 
 
 @callback

@@ -1,6 +1,7 @@
 """Repair flows: stop following an instrument MyCirrus no longer knows, clear history.
 
-The second deletes the statistics of an instrument no longer followed.
+The second deletes the statistics of an instrument no longer followed, the
+third a noise limit whose instrument is no longer followed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult, vol
-from .const import ISSUE_INSTRUMENT_GONE, ISSUE_STATISTICS_KEPT
+from .const import ISSUE_INSTRUMENT_GONE, ISSUE_LIMIT_ORPHANED, ISSUE_STATISTICS_KEPT
 from .flow_helpers import followed_serials
 from .hub.stored.statistics import statistic_ids
 
@@ -83,6 +84,38 @@ class ClearStatisticsRepairFlow(RepairsFlow):
         )
 
 
+class RemoveLimitRepairFlow(RepairsFlow):
+    """Confirm, then delete a noise limit whose instrument is no longer followed."""
+
+    def __init__(self, entry_id: str, subentry_id: str) -> None:
+        """Remember which limit the issue is about."""
+        self._entry_id = entry_id
+        self._subentry_id = subentry_id
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Start at the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Delete the limit's subentry once the user confirms; its entities go."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        subentry = entry.subentries.get(self._subentry_id) if entry else None
+        if entry is None or subentry is None:
+            return self.async_abort(reason="limit_gone")
+        if user_input is not None:
+            self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"limit": subentry.title},
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
@@ -90,6 +123,10 @@ async def async_create_fix_flow(
     if data is not None and issue_id.startswith(ISSUE_INSTRUMENT_GONE):
         return RemoveInstrumentRepairFlow(
             str(data["entry_id"]), str(data["subentry_id"]), str(data["serial"])
+        )
+    if data is not None and issue_id.startswith(ISSUE_LIMIT_ORPHANED):
+        return RemoveLimitRepairFlow(
+            str(data["entry_id"]), str(data["limit_subentry_id"])
         )
     if data is not None and issue_id.startswith(ISSUE_STATISTICS_KEPT):
         return ClearStatisticsRepairFlow(str(data["kept_serial"]))

@@ -1,4 +1,4 @@
-"""The subentry flow: follow one more instrument with an existing API key."""
+"""The subentry flows: follow one more instrument; add or change a noise limit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -17,7 +18,7 @@ from homeassistant.helpers.selector import (
 
 from .api import Instrument
 from .compat import vol
-from .const import CONF_SERIAL
+from .const import CONF_SERIAL, SCOPE_LIVE
 from .flow_helpers import (
     async_check_serial,
     first_followed,
@@ -25,6 +26,8 @@ from .flow_helpers import (
     followed_serials,
     instrument_options,
 )
+from .hub.limits import normalised, problems
+from .limit_form import form_values, limit_schema
 from .runtime import MyCirrusConfigEntry
 
 
@@ -98,4 +101,64 @@ class InstrumentSubentryFlow(ConfigSubentryFlow):
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders=placeholders,
+        )
+
+
+class LimitSubentryFlow(ConfigSubentryFlow):
+    """Add a noise limit on a followed instrument, or change one."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the limit: what, on which instrument, when and how loud."""
+        return self._async_form("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a limit; its entities follow without a reload."""
+        return self._async_form("reconfigure", user_input)
+
+    def _async_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        entry: MyCirrusConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        hub = entry.runtime_data
+        followed = {serial: record.name for serial, record in hub.records.items()}
+        if not followed:
+            return self.async_abort(reason="no_instruments")
+        subentry = (
+            self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+
+            def stored_period(serial: str) -> float | None:
+                # Windows must fall on the stored periods only without live data.
+                if not hub.scopes.missing(SCOPE_LIVE):
+                    return None
+                return hub.stored.period_seconds(serial)
+
+            errors = problems(
+                user_input, followed=followed, stored_period=stored_period
+            )
+            if not errors:
+                data = normalised(user_input)
+                if subentry is None:
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
+                return self.async_update_and_abort(
+                    entry, subentry, title=data[CONF_NAME], data=data
+                )
+        labels = {serial: f"{name} ({serial})" for serial, name in followed.items()}
+        shown = user_input
+        if shown is None and subentry is not None:
+            shown = form_values(subentry.data)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                limit_schema(labels), shown
+            ),
+            errors=errors,
         )

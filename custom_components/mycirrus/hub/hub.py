@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 
 import aiohttp
@@ -10,26 +10,27 @@ import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from ..api import MyCirrusClient
 from ..const import DOMAIN, REAUTH_REASON, SCOPE_LIVE
 from ..issues import async_prune_issues
-from ..model import InstrumentRecord, followed_subentries, new_record
+from ..model import followed_subentries, new_record
 from ..scopes import KeyScopes, ScopeState
 from .actions import ActionSender
+from .changes import EntryChanges
 from .checks import CheckFollower
 from .health import MyCirrusHealthCoordinator
+from .limits import LimitsManager
 from .link import PushHooks
 from .options import EntryOptions
 from .push import MyCirrusPush
-from .signals import async_tell_each, entities_signal, health_signal, stored_signal
+from .signals import async_tell_each, health_signal, stored_signal
 from .status import MyCirrusCoordinator
 from .store import InstrumentStore, StoreHooks
-from .stored import StoredData, async_keep
+from .stored import StoredData
 
 
-class MyCirrusHub:
+class MyCirrusHub(EntryChanges):
     """Everything a loaded entry runs: one client, its pollers and its push.
 
     The followed instruments and the options apply while it runs: an added
@@ -75,6 +76,14 @@ class MyCirrusHub:
             fetch=self.coordinator.async_schedule_fetch,
             settle=self.store.async_settled,
         )
+        self.limits = LimitsManager(
+            hass,
+            entry,
+            followed=lambda: self.store.records,
+            # The stored data is made after the limits.
+            period_seconds=lambda serial: self.stored.period_seconds(serial),  # noqa: PLW0108
+            changed=self._async_limits_changed,
+        )
         self.push = MyCirrusPush(
             hass,
             entry,
@@ -85,6 +94,7 @@ class MyCirrusHub:
                 status=self.store.async_pushed,
                 link=self.store.async_linked,
                 auth_failed=self.async_auth_failed,
+                levels=self.limits.async_take_live,
             ),
             session_factory=session_factory,
             live_types=self.options.live_types,
@@ -118,11 +128,6 @@ class MyCirrusHub:
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._stop_listener: CALLBACK_TYPE | None = None
 
-    @property
-    def records(self) -> Mapping[str, InstrumentRecord]:
-        """Return the record of each followed instrument, by serial."""
-        return self.store.records
-
     # -- life ---------------------------------------------------------------
 
     async def async_setup(self) -> None:
@@ -130,7 +135,12 @@ class MyCirrusHub:
         async_prune_issues(self.hass, self.entry.entry_id, set(self.followed))
         await self.stored.async_load(self.followed)
         await self.coordinator.async_config_entry_first_refresh()
+        # Before the platforms, which add the limits' entities; before push,
+        # which asks for the live levels they follow.
+        self.limits.async_start()
+        self.push.live_types = self.live_types()
         self._unsubscribe += [
+            self.stored.async_add_periods_listener(self.limits.async_take_periods),
             self.coordinator.async_add_listener(self._async_look_for_entities),
             self.health.async_add_listener(partial(self._async_tell, health_signal)),
             self.scopes.add_listener(self._async_scope_changed),
@@ -161,6 +171,7 @@ class MyCirrusHub:
         """Stop everything; the websockets close within about a second."""
         self.store.async_close()
         self.checks.close()
+        self.limits.async_stop()
         while self._unsubscribe:
             self._unsubscribe.pop()()
         if self._stop_listener is not None:
@@ -179,63 +190,6 @@ class MyCirrusHub:
         self.entry.async_start_reauth(
             self.hass, data={REAUTH_REASON: reason} if reason else None
         )
-
-    # -- changes of the entry -------------------------------------------------
-
-    @callback
-    def async_entry_updated(self) -> bool:
-        """Apply the entry's new instruments and options; return if it must reload.
-
-        A new key or API URL reloads; a renamed subentry needs nothing.
-        """
-        entry = self.entry
-        if dict(entry.data) != self.data:
-            return True
-        followed = followed_subentries(entry)
-        for serial, subentry_id in self.followed.items():
-            if followed.get(serial) != subentry_id:
-                name = self.records[serial].name
-                self.store.async_remove(serial)
-                self.push.async_remove(serial)
-                self.stored.async_removed(serial, name)
-        for serial, subentry_id in followed.items():
-            if self.followed.get(serial) != subentry_id:
-                self._async_add(serial)
-        if followed != self.followed:
-            self.followed = followed
-            async_prune_issues(self.hass, entry.entry_id, set(followed))
-            self._async_look_for_entities()
-        if (options := EntryOptions.from_options(entry.options)) != self.options:
-            self._async_apply_options(options)
-        return False
-
-    def _async_add(self, serial: str) -> None:
-        """Follow an instrument just added: its device, entities and status."""
-        self.store.async_add(new_record(self.entry, serial))
-        async_keep(self.hass, serial)
-        self.coordinator.async_schedule_fetch(serial)
-        self.entry.async_create_background_task(
-            self.hass,
-            self.coordinator.details.async_refresh_one(serial),
-            f"{DOMAIN} details {serial}",
-        )
-        self.entry.async_create_background_task(
-            self.hass, self.health.async_request_refresh(), f"{DOMAIN} health"
-        )
-        self.stored.async_refill()
-
-    def _async_apply_options(self, options: EntryOptions) -> None:
-        old, self.options = self.options, options
-        if options.live_types != old.live_types:
-            self.entry.async_create_background_task(
-                self.hass,
-                self.push.async_set_live_types(options.live_types),
-                f"{DOMAIN} live types",
-            )
-        self.stored.async_options_changed(old, options)
-        # The platforms add and remove entities, the live sensors' interval.
-        self._async_look_for_entities()
-        self.store.async_dispatch_all()  # the drift threshold may have changed
 
     # -- what entities ask ----------------------------------------------------
 
@@ -260,10 +214,6 @@ class MyCirrusHub:
         return not self.store.auth_failed and self.push.live_available(serial)
 
     # -- telling the entities -------------------------------------------------
-
-    @callback
-    def _async_look_for_entities(self) -> None:
-        async_dispatcher_send(self.hass, entities_signal(self.entry.entry_id))
 
     @callback
     def _async_tell(self, signal: Callable[[str, str], str]) -> None:

@@ -53,6 +53,8 @@ class PushHooks:
     status: Callable[[str, LiveStatus, int], None]  # a pushed status, stamped
     link: Callable[[str, LinkState], None]  # a link's new state
     auth_failed: Callable[[str | None], None]  # MyCirrus refused the key
+    # Live levels (names in lower case) and the time the message gives.
+    levels: Callable[[str, datetime | None, Mapping[str, float]], None]
 
 
 class LinkOwner(Protocol):
@@ -191,6 +193,7 @@ class LiveLink:
             # Names in any letter case, as every other field.
             values = {name.lower(): value for name, value in message.values.items()}
             self.values.update(values)
+            push.hooks.levels(serial, message.time, values)
             async_dispatcher_send(
                 push.hass, levels_signal(push.entry.entry_id, serial), values
             )

@@ -74,3 +74,13 @@ def entities_signal(entry_id: str) -> str:
 def tick_signal(entry_id: str) -> str:
     """Return the signal of the live level interval: write what it gathered."""
     return f"{DOMAIN}_{entry_id}_tick"
+
+
+def limit_signal(entry_id: str, subentry_id: str) -> str:
+    """Return the signal of one noise limit: what its entities show changed."""
+    return f"{DOMAIN}_{entry_id}_limit_{subentry_id}"
+
+
+def limit_event_signal(entry_id: str, subentry_id: str) -> str:
+    """Return the signal carrying one noise limit's events (type, data)."""
+    return f"{DOMAIN}_{entry_id}_limit_{subentry_id}_event"

@@ -1,4 +1,4 @@
-"""Sensors: calibration and SIC, health, live levels and the stored noise data."""
+"""Sensors: calibration and SIC, health, live levels, stored data, noise limits."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from homeassistant.helpers.event import async_track_time_interval
 from ..acoustics import STORED_VALUES
 from ..const import DOMAIN
 from ..entity import async_add_instrument_entities
+from ..hub.limits.runner import LimitRunner
 from ..hub.signals import entities_signal, tick_signal
 from ..levels import LIVE_VALUES
+from ..limit_entity import Link, async_add_limit_entities
 from ..model import InstrumentRecord
 from ..runtime import MyCirrusConfigEntry
 from .health import (
@@ -25,6 +27,11 @@ from .health import (
     MyCirrusHealthSensorEntity,
     MyCirrusHealthSensorEntityDescription,
     health_value,
+)
+from .limits import (
+    LIMIT_SENSORS,
+    MyCirrusLimitSensorEntity,
+    MyCirrusLimitSensorEntityDescription,
 )
 from .live import (
     MyCirrusLiveSensorEntity,
@@ -167,4 +174,15 @@ async def async_setup_entry(
         async_add_entities,
         lambda: [live_sensor(name) for name in hub.options.live_types],
         live_factory,
+    )
+
+    def limit_factory(
+        runner: LimitRunner,
+        description: MyCirrusLimitSensorEntityDescription,
+        link: Link,
+    ) -> MyCirrusLimitSensorEntity:
+        return MyCirrusLimitSensorEntity(hub, runner, description, link)
+
+    await async_add_limit_entities(
+        entry, async_add_entities, LIMIT_SENSORS, limit_factory
     )
