@@ -163,7 +163,7 @@ TARGETS: dict[str, list[str]] = {
         "hour_rows",
     ],
     "custom_components/mycirrus/api/client.py": [
-        "MyCirrusClient._error",
+        "_http_error",
         "_parse_retry_after",
         "_error_body",
     ],
