@@ -20,6 +20,7 @@ from .actions import ActionSender
 from .checks import CheckFollower
 from .health import MyCirrusHealthCoordinator
 from .link import PushHooks
+from .media import EventMedia
 from .options import EntryOptions
 from .push import MyCirrusPush
 from .signals import entities_signal
@@ -105,6 +106,7 @@ class MyCirrusHub:
             check_statuses=self.coordinator.async_check_now,
             on_auth_failed=self.async_auth_failed,
         )
+        self.media = EventMedia(self)
         self.actions = ActionSender(
             client,
             self.store,
@@ -143,6 +145,7 @@ class MyCirrusHub:
             self.hass, self.health.async_refresh(), f"{DOMAIN} first health"
         )
         self._unsubscribe.append(self.stored.async_start(self._async_updated))
+        self._unsubscribe.append(self.media.async_start())
 
         async def stop(_event: Event) -> None:
             # A listener that fired is gone: it is not to be removed again.

@@ -32,3 +32,8 @@ def entities_signal(entry_id: str) -> str:
 def tick_signal(entry_id: str) -> str:
     """Return the signal of the live level interval: write what it gathered."""
     return f"{DOMAIN}_{entry_id}_tick"
+
+
+def last_event_signal(entry_id: str, serial: str) -> str:
+    """Return the signal carrying the noise event an instrument's entity fired last."""
+    return f"{DOMAIN}_{entry_id}_{serial}_last_event"

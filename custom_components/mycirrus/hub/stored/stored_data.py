@@ -77,6 +77,11 @@ class StoredData:
             return None
         return left, answered
 
+    @property
+    def scopes(self) -> DataScopes:
+        """Return how the stored data's scopes are asked (audio asks the same way)."""
+        return self.coordinator.scopes
+
     def state(self, serial: str) -> NoiseState | None:
         """Return what the stored data said of an instrument at the last refresh."""
         return (self.coordinator.data or {}).get(serial)
