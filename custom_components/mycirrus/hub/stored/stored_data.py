@@ -218,11 +218,16 @@ class StoredData:
     def async_options_changed(self, old: EntryOptions, new: EntryOptions) -> None:
         """Apply a new refresh interval, values, backfill or rating hours.
 
-        New rating hours need no request: the periods are at hand.
+        New rating hours need no request: the periods are at hand. A new
+        interval refreshes now, from when the next follows it: the one already
+        due may be an hour away.
         """
         coordinator = self.coordinator
         coordinator.update_interval = new.data_interval
-        if old.stored_values != new.stored_values:
+        if (
+            old.stored_values != new.stored_values
+            or old.data_interval != new.data_interval
+        ):
             self.async_refill()
         elif old.rating_hours != new.rating_hours and coordinator.last_update_success:
             coordinator.async_set_updated_data(coordinator.state())
