@@ -2,9 +2,11 @@
 
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
 other onboarding steps done) or logs in as that user, adds MyCirrus against the
-simulator through the integration's own config flow, unless an entry exists, and
-a small "Noise monitors" dashboard (live level, its history, the instrument's
-state and buttons), unless it exists.
+simulator through the integration's own config flow, unless an entry exists,
+with the stored data refreshed every minute (the demo's first noise events come
+within two minutes), and a small "Noise monitors" dashboard (live level, its
+history, the instrument's state and buttons, the stored data, and every
+monitor's last noise events with their pictures), saved anew each time.
 """
 
 from __future__ import annotations
@@ -90,16 +92,20 @@ async def log_in(
 
 async def add_mycirrus(
     session: ClientSession, url: str, headers: dict[str, str], args: argparse.Namespace
-) -> None:
-    """Add MyCirrus with every simulated instrument, through its config flow."""
+) -> str:
+    """Add MyCirrus with every simulated instrument, through its config flow.
+
+    Return the id of the entry, new or found.
+    """
     async with session.get(
         f"{url}/api/config/config_entries/entry",
         params={"domain": "mycirrus"},
         headers=headers,
     ) as response:
         response.raise_for_status()
-        if await response.json():
-            return
+        if entries := await response.json():
+            entry_id: str = entries[0]["entry_id"]
+            return entry_id
     base = f"{url}/api/config/config_entries/flow"
     async with session.post(
         base, json={"handler": "mycirrus"}, headers=headers
@@ -119,16 +125,47 @@ async def add_mycirrus(
                 sys.exit(f"MyCirrus could not be added: {result['errors']}")
     if result.get("type") != "create_entry":
         sys.exit(f"MyCirrus could not be added: {result}")
+    created: str = result["result"]["entry_id"]
+    return created
+
+
+async def set_demo_options(
+    session: ClientSession, url: str, headers: dict[str, str], entry_id: str
+) -> None:
+    """Refresh the stored data every minute: the demo's events show at once.
+
+    Through the options flow, at every start; every other option keeps its
+    value (the form's defaults are the entry's options).
+    """
+    base = f"{url}/api/config/config_entries/options/flow"
+    async with session.post(
+        base, json={"handler": entry_id}, headers=headers
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    async with session.post(
+        f"{base}/{flow_id}", json=DEMO_OPTIONS, headers=headers
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        sys.exit(f"The demo's MyCirrus options could not be set: {result}")
+
+
+# The options form's input: the stored data every minute, the rest as it is.
+DEMO_OPTIONS: dict[str, Any] = {"noise_data": {"data_interval": 1}}
 
 
 DASHBOARD = "noise-monitors"
+MONITORS = 5
 
 
 def dashboard(prefix: str, serial: str) -> dict[str, Any]:
     """Return a small dashboard of the first demo instrument and the fleet.
 
     A second view shows the stored data: a week of hourly statistics, the
-    rating levels, the noise events and the weather beside the instrument.
+    rating levels, the noise events and the weather beside the instrument; a
+    third every monitor's last noise events, and the picture of each one's
+    last.
     """
 
     def row(entity_id: str, name: str) -> dict[str, str]:
@@ -180,12 +217,44 @@ def dashboard(prefix: str, serial: str) -> dict[str, Any]:
                                 f"binary_sensor.noise_monitor_{n}_online",
                                 f"Monitor {n}",
                             )
-                            for n in range(1, 6)
+                            for n in range(1, MONITORS + 1)
                         ],
                     },
                 ],
             },
             stored_data_view(prefix, serial),
+            noise_events_view(),
+        ],
+    }
+
+
+def noise_events_view() -> dict[str, Any]:
+    """Return the view of every monitor's noise events and last event's picture."""
+    monitors = [f"noise_monitor_{n}" for n in range(1, MONITORS + 1)]
+    return {
+        "title": "Noise events",
+        "path": "noise-events",
+        "cards": [
+            {
+                "type": "logbook",
+                "title": "Noise events of every monitor",
+                "hours_to_show": 24,
+                "target": {
+                    "entity_id": [
+                        f"event.{monitor}_noise_event" for monitor in monitors
+                    ]
+                },
+            },
+            *(
+                {
+                    "type": "picture-entity",
+                    "entity": f"image.{monitor}_last_noise_event",
+                    "name": f"Noise monitor {n}: last noise event",
+                    "show_state": True,
+                    "show_name": True,
+                }
+                for n, monitor in enumerate(monitors, start=1)
+            ),
         ],
     }
 
@@ -294,7 +363,8 @@ async def main() -> None:
         await wait_for(session, args.ha)
         access_token = (await log_in(session, args.ha, args))["access_token"]
         headers = {"Authorization": f"Bearer {access_token}"}
-        await add_mycirrus(session, args.ha, headers, args)
+        entry_id = await add_mycirrus(session, args.ha, headers, args)
+        await set_demo_options(session, args.ha, headers, entry_id)
         await add_dashboard(session, args.ha, access_token)
 
 

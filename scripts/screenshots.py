@@ -2,9 +2,10 @@
 
 Logs in as the demo user, opens Home Assistant in headless Chromium (driven
 over the DevTools protocol, so nothing beyond aiohttp is needed) and saves a
-device page and the demo dashboard's two views as PNG files in docs/images/. Let
-scripts/develop run for a few minutes first, so that the history graph has
-something to show.
+device page, the demo dashboard's site and stored data views, the first
+monitor's noise events in the media browser and the picture of its last event
+as PNG files in docs/images/. Let scripts/develop run for a few minutes first,
+so that the history graph has something to show.
 
     scripts/screenshots [--ha http://127.0.0.1:8123] [--chromium /usr/bin/chromium]
 """
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import ClientError, ClientSession, ClientWebSocketResponse
 
@@ -136,6 +138,30 @@ async def device_id(session: ClientSession, url: str, token: str, name: str) -> 
     sys.exit(f"No MyCirrus device called {name}: is scripts/develop running?")
 
 
+def media_browser_path(serial: str) -> str:
+    """Return the frontend's path to an instrument's noise events.
+
+    Each step of the way is "content type,media-source id", URL-encoded.
+    """
+    root = "media-source://mycirrus"
+    steps = [
+        f"app,{root}",
+        f",{root}/{serial}",
+        f",{root}/{serial}/events",
+    ]
+    return "/media-browser/browser/" + "/".join(quote(step, safe="") for step in steps)
+
+
+async def picture(session: ClientSession, url: str, token: str, entity: str) -> bytes:
+    """Return an image entity's picture, as Home Assistant serves it."""
+    async with session.get(
+        f"{url}/api/image_proxy/{entity}",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        response.raise_for_status()
+        return await response.read()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ha", default="http://127.0.0.1:8123")
@@ -143,6 +169,7 @@ async def main() -> None:
     parser.add_argument("--password", default="demo-mycirrus")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--device", default="Noise monitor 1")
+    parser.add_argument("--serial", default="QT100001")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds per page")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -174,6 +201,14 @@ async def main() -> None:
                 await page.screenshot(OUT / "dashboard.png")
                 await page.open(f"{args.ha}/{DASHBOARD}/stored-data", args.settle)
                 await page.screenshot(OUT / "stored-data.png")
+                path = media_browser_path(args.serial)
+                await page.open(f"{args.ha}{path}", args.settle)
+                await page.screenshot(OUT / "media-browser.png")
+        # The picture itself, as a notification attaches it.
+        entity = "image.noise_monitor_1_last_noise_event"
+        drawn = await picture(session, args.ha, tokens["access_token"], entity)
+        await asyncio.to_thread((OUT / "noise-event.png").write_bytes, drawn)
+        print(f"saved {(OUT / 'noise-event.png').relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
