@@ -133,7 +133,7 @@ class EventMedia:
 
         For a notification: it works without logging in, for a week, or until
         Home Assistant restarts (a restart makes a new signing secret). Signed
-        for Home Assistant's own content user, as media players' links are.
+        for Home Assistant's read-only content user, whoever's event fired it.
         """
         return async_sign_path(
             self.hass, ref.path, AUDIO_LINK_VALIDITY, use_content_user=True
@@ -158,18 +158,17 @@ class EventMedia:
 
         A 403 means only that this instrument has no audio (for an hour).
         """
+        read = (
+            self.client.event_audio
+            if ref.kind == KIND_EVENT
+            else self.client.recording_audio
+        )
 
         async def fetch() -> AudioClip:
             try:
-                if ref.kind == KIND_EVENT:
-                    clip = await self.client.event_audio(ref.audio_id)
-                else:
-                    clip = await self.client.recording_audio(ref.audio_id)
+                clip = await self._ask(lambda: read(ref.audio_id))
             except MyCirrusPermissionError:
                 self.access.note_refused(ref.serial)
-                raise
-            except MyCirrusAuthenticationError:
-                self._on_auth_failed(None)
                 raise
             self.access.note_served(ref.serial)
             return clip
@@ -181,10 +180,9 @@ class EventMedia:
 
         async def fetch() -> list[TimeHistory]:
             try:
-                return await self.client.event_time_history(time_history_id)
-            except MyCirrusAuthenticationError:
-                self._on_auth_failed(None)
-                raise
+                return await self._ask(
+                    lambda: self.client.event_time_history(time_history_id)
+                )
             except MyCirrusBodyShapeError as err:
                 if not self._shape_logged:
                     self._shape_logged = True
