@@ -13,12 +13,16 @@ from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.mycirrus.api import NoiseEvent
+from custom_components.mycirrus.api import NoiseEvent, TimeHistory, TimeHistoryBlock
 from custom_components.mycirrus.drawing import EventPicture, draw_event
 from custom_components.mycirrus.hub.media import AudioRef, parse_identifier
 from custom_components.mycirrus.hub.media.cache import LruCache
 from custom_components.mycirrus.hub.media.ids import decode_id, encode_id
-from custom_components.mycirrus.image import event_from_dict, event_to_dict
+from custom_components.mycirrus.image import (
+    event_from_dict,
+    event_picture,
+    event_to_dict,
+)
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from simulator import Simulator
@@ -133,7 +137,7 @@ def test_drawing_edge_cases() -> None:
     )
     assert Image.open(io.BytesIO(alone)).size == (800, 450)
     long_history = [
-        (START + timedelta(seconds=i), 50.0 + (i % 7)) for i in range(0, 20_000, 2)
+        (START + timedelta(seconds=i), 50.0 + (i % 7)) for i in range(0, 80_000, 8)
     ]
     drawn = draw_event(
         EventPicture(
@@ -285,3 +289,66 @@ async def test_recordings_refused_mark_the_instrument(
     asked = simulator.requests["events"]
     assert await media.async_audio_events(ONLINE) == []
     assert simulator.requests["events"] == asked
+
+
+def test_a_picture_of_several_blocks_with_gaps() -> None:
+    history = TimeHistory(
+        instrument=ONLINE,
+        type=None,
+        blocks=(
+            TimeHistoryBlock(
+                start=START,
+                end=None,
+                sample_duration=timedelta(milliseconds=100),
+                values=(60.0, None, 61.0),
+            ),
+            TimeHistoryBlock(
+                start=START + timedelta(seconds=5),
+                end=None,
+                sample_duration=timedelta(milliseconds=100),
+                values=(62.0, 63.0),
+            ),
+        ),
+    )
+    event = NoiseEvent(
+        instrument=ONLINE,
+        start=START,
+        end=START + timedelta(seconds=5),
+        type=None,
+        name=None,
+        level=None,
+        audio_time=None,
+        time_history_id="1",
+        audio_id=None,
+    )
+    words = {
+        key: key
+        for key in (
+            "picture_no_trigger",
+            "picture_start",
+            "picture_end",
+            "picture_trigger",
+            "picture_level",
+            "picture_no_time_history",
+        )
+    }
+    spec = event_picture(event, [history], words, None)
+    assert spec.series_label == "LAeq · 100 ms"
+    assert [value for _, value in spec.points] == [60.0, None, 61.0, None, 62.0, 63.0]
+    assert spec.lines[0] == "picture_trigger: picture_no_trigger    picture_level: -"
+    assert spec.message is None
+    assert draw_event(spec).startswith(b"\x89PNG")
+
+
+@pytest.mark.usefixtures("polling_only")
+async def test_a_refused_key_while_asking_the_scope(
+    hass: HomeAssistant,
+    set_up: SetUp,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.add_fault("server_error", endpoint="recordings", count=1)
+    entry = await async_set_up_media(hass, set_up, freezer)
+    simulator.revoke_key(API_KEY)
+    await entry.runtime_data.media.access.async_check_scope()
+    assert entry.runtime_data.store.auth_failed

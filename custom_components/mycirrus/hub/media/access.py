@@ -103,10 +103,6 @@ class AudioAccess:
         """Note that MyCirrus gave the instrument's audio."""
         self._refused.pop(serial, None)
 
-    def forget(self, serial: str) -> None:
-        """Forget an instrument no longer followed."""
-        self._refused.pop(serial, None)
-
     def as_dict(self) -> dict[str, object]:
         """Return what is known, for diagnostics."""
         return {
