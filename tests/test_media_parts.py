@@ -26,6 +26,7 @@ from custom_components.mycirrus.image import (
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from simulator import Simulator
+from simulator.audio import event_laeq
 
 from .conftest import API_KEY, ONLINE, SetUp, instrument_subentry
 from .helpers import async_advance, async_settle
@@ -266,8 +267,6 @@ async def test_an_instrument_followed_again_shows_its_last_event(
 
 
 def test_the_simulator_laeq_without_an_overall_value() -> None:
-    from simulator.audio import event_laeq  # noqa: PLC0415
-
     assert event_laeq({"level": 90.0, "overall": []}) == 85.5
 
 
