@@ -64,6 +64,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Exceedances today": "Überschreitungen heute",
         "This window and the next": "Dieses und nächstes Zeitfenster",
         "Exceedances and windows": "Überschreitungen und Zeitfenster",
+        "Noise events of every monitor": "Lärmereignisse aller Messstellen",
+        "Monitor {n}: last noise event": "Messstelle {n}: letztes Lärmereignis",
     },
     "es": {
         "Noise monitors": "Estaciones de medida",
@@ -103,6 +105,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Exceedances today": "Superaciones hoy",
         "This window and the next": "Este intervalo y el siguiente",
         "Exceedances and windows": "Superaciones e intervalos",
+        "Noise events of every monitor": "Eventos sonoros de todas las estaciones",
+        "Monitor {n}: last noise event": "Estación {n}: último evento sonoro",
     },
     "fr": {
         "Noise monitors": "Stations de mesure",
@@ -142,6 +146,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Exceedances today": "Dépassements aujourd'hui",
         "This window and the next": "Cette fenêtre et la suivante",
         "Exceedances and windows": "Dépassements et fenêtres",
+        "Noise events of every monitor": "Événements sonores de toutes les stations",
+        "Monitor {n}: last noise event": "Station {n} : dernier événement sonore",
     },
     "it": {
         "Noise monitors": "Stazioni di misura",
@@ -181,6 +187,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Exceedances today": "Superamenti oggi",
         "This window and the next": "Questo intervallo e il prossimo",
         "Exceedances and windows": "Superamenti e intervalli",
+        "Noise events of every monitor": "Eventi sonori di tutte le stazioni",
+        "Monitor {n}: last noise event": "Stazione {n}: ultimo evento sonoro",
     },
     "nl": {
         "Noise monitors": "Geluidsmeetpunten",
@@ -220,6 +228,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Exceedances today": "Overschrijdingen vandaag",
         "This window and the next": "Dit venster en het volgende",
         "Exceedances and windows": "Overschrijdingen en vensters",
+        "Noise events of every monitor": "Geluidsgebeurtenissen van alle meetpunten",
+        "Monitor {n}: last noise event": "Meetpunt {n}: laatste geluidsgebeurtenis",
     },
 }
 

@@ -3,10 +3,12 @@
 Waits for Home Assistant, creates the onboarding user (scripts/develop marks the
 other onboarding steps done) or logs in as that user, sets the language of Home
 Assistant and of that user, adds MyCirrus against the simulator through the
-integration's own config flow, unless an entry exists, a noise limit on the
-first instrument through its subentry flow, unless one exists, and saves a small
-"Noise monitors" dashboard (live level, its history, the instrument's state and
-buttons, the limit) in that language.
+integration's own config flow, unless an entry exists, with the stored data
+refreshed every minute (the demo's first noise events come within two minutes),
+a noise limit on the first instrument through its subentry flow, unless one
+exists, and saves a small "Noise monitors" dashboard (live level, its history,
+the instrument's state and buttons, the limit, the stored data, and every
+monitor's last noise events with their pictures) in that language.
 """
 
 from __future__ import annotations
@@ -107,10 +109,14 @@ async def mycirrus_entries(
 
 async def add_mycirrus(
     session: ClientSession, url: str, headers: dict[str, str], args: argparse.Namespace
-) -> None:
-    """Add MyCirrus with every simulated instrument, through its config flow."""
-    if await mycirrus_entries(session, url, headers):
-        return
+) -> str:
+    """Add MyCirrus with every simulated instrument, through its config flow.
+
+    Return the id of the entry, new or found.
+    """
+    if entries := await mycirrus_entries(session, url, headers):
+        entry_id: str = entries[0]["entry_id"]
+        return entry_id
     base = f"{url}/api/config/config_entries/flow"
     async with session.post(
         base, json={"handler": "mycirrus"}, headers=headers
@@ -130,6 +136,34 @@ async def add_mycirrus(
                 sys.exit(f"MyCirrus could not be added: {result['errors']}")
     if result.get("type") != "create_entry":
         sys.exit(f"MyCirrus could not be added: {result}")
+    created: str = result["result"]["entry_id"]
+    return created
+
+
+async def set_demo_options(
+    session: ClientSession, url: str, headers: dict[str, str], entry_id: str
+) -> None:
+    """Refresh the stored data every minute: the demo's events show at once.
+
+    Through the options flow, at every start; every other option keeps its
+    value (the form's defaults are the entry's options).
+    """
+    base = f"{url}/api/config/config_entries/options/flow"
+    async with session.post(
+        base, json={"handler": entry_id}, headers=headers
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    async with session.post(
+        f"{base}/{flow_id}", json=DEMO_OPTIONS, headers=headers
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        sys.exit(f"The demo's MyCirrus options could not be set: {result}")
+
+
+# The options form's input: the stored data every minute, the rest as it is.
+DEMO_OPTIONS: dict[str, Any] = {"noise_data": {"data_interval": 1}}
 
 
 DASHBOARD = "noise-monitors"
@@ -305,7 +339,9 @@ def dashboard(ids: dict[str, str], language: str, limit: str) -> dict[str, Any]:
     """Return a small dashboard of the first demo instrument and the fleet.
 
     A second view shows the stored data: a week of hourly statistics, the
-    rating levels, the noise events and the weather beside the instrument.
+    rating levels, the noise events and the weather beside the instrument; a
+    third every monitor's last noise events, and the picture of each one's
+    last.
     """
     rows = Rows(ids, language)
     return {
@@ -363,6 +399,41 @@ def dashboard(ids: dict[str, str], language: str, limit: str) -> dict[str, Any]:
                 ],
             },
             stored_data_view(rows),
+            noise_events_view(rows),
+        ],
+    }
+
+
+def noise_events_view(rows: Rows) -> dict[str, Any]:
+    """Return the view of every monitor's noise events and last event's picture."""
+    language = rows.language
+    return {
+        "title": label(language, "Noise events"),
+        "path": "noise-events",
+        "cards": [
+            {
+                "type": "logbook",
+                "title": label(language, "Noise events of every monitor"),
+                "hours_to_show": 24,
+                "target": {
+                    "entity_id": [
+                        rows.entity_id("event", "noise_event", serial)
+                        for serial in FLEET
+                    ]
+                },
+            },
+            *(
+                {
+                    "type": "picture-entity",
+                    "entity": rows.entity_id("image", "last_noise_event", serial),
+                    "name": label(language, "Monitor {n}: last noise event").format(
+                        n=n
+                    ),
+                    "show_state": True,
+                    "show_name": True,
+                }
+                for n, serial in enumerate(FLEET, start=1)
+            ),
         ],
     }
 
@@ -456,7 +527,12 @@ def wanted_unique_ids(limit: str) -> set[str]:
         "temperature",
     }
     first |= {f"limit_{limit}_{key}" for key in LIMIT_KEYS}
-    return {f"{FIRST}_{key}" for key in first} | {f"{s}_online" for s in FLEET}
+    fleet = {
+        f"{serial}_{key}"
+        for serial in FLEET
+        for key in ("online", "noise_event", "last_noise_event")
+    }
+    return {f"{FIRST}_{key}" for key in first} | fleet
 
 
 def stored_data_view(rows: Rows) -> dict[str, Any]:
@@ -559,7 +635,8 @@ async def main() -> None:
             if await set_language(api, args.language):
                 await reload_mycirrus(session, args.ha, headers)
             await retitle_map(api, args.language)
-            await add_mycirrus(session, args.ha, headers, args)
+            entry_id = await add_mycirrus(session, args.ha, headers, args)
+            await set_demo_options(session, args.ha, headers, entry_id)
             limit = await add_limit(api, session, args.ha, headers, args.language)
             await add_dashboard(api, args.language, limit)
 

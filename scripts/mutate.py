@@ -189,7 +189,7 @@ TARGETS: dict[str, list[str]] = {
         "StatisticsImporter.async_import",
     ],
     "custom_components/mycirrus/api/client.py": [
-        "MyCirrusClient._error",
+        "_http_error",
         "_parse_retry_after",
         "_error_body",
     ],

@@ -2,11 +2,12 @@
 
 Logs in as the demo user, opens Home Assistant in headless Chromium (driven
 over the DevTools protocol, so nothing beyond aiohttp is needed) and saves a
-device page and the demo dashboard's two views as PNG files in docs/images/. Let
-scripts/develop run for a few minutes first, so that the history graph has
-something to show. In the language the demo runs in: with another language than
-English (MYCIRRUS_LANGUAGE=de scripts/develop) it saves the device page alone,
-as device-de.png.
+device page, the demo dashboard's site and stored data views, the first
+monitor's noise events in the media browser and the picture of its last event
+as PNG files in docs/images/. Let scripts/develop run for a few minutes first,
+so that the history graph has something to show. In the language the demo runs
+in: with another language than English (MYCIRRUS_LANGUAGE=de scripts/develop)
+it saves the device page alone, as device-de.png.
 
     scripts/screenshots [--ha http://127.0.0.1:8123] [--chromium /usr/bin/chromium]
 """
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import ClientError, ClientSession, ClientWebSocketResponse
 
@@ -148,6 +150,30 @@ async def server_language(session: ClientSession, url: str, token: str) -> str:
         return str((await response.json())["language"])
 
 
+def media_browser_path(serial: str) -> str:
+    """Return the frontend's path to an instrument's noise events.
+
+    Each step of the way is "content type,media-source id", URL-encoded.
+    """
+    root = "media-source://mycirrus"
+    steps = [
+        f"app,{root}",
+        f",{root}/{serial}",
+        f",{root}/{serial}/events",
+    ]
+    return "/media-browser/browser/" + "/".join(quote(step, safe="") for step in steps)
+
+
+async def picture(session: ClientSession, url: str, token: str, entity: str) -> bytes:
+    """Return an image entity's picture, as Home Assistant serves it."""
+    async with session.get(
+        f"{url}/api/image_proxy/{entity}",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        response.raise_for_status()
+        return await response.read()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ha", default="http://127.0.0.1:8123")
@@ -193,6 +219,14 @@ async def main() -> None:
                 await page.screenshot(OUT / "dashboard.png")
                 await page.open(f"{args.ha}/{DASHBOARD}/stored-data", args.settle)
                 await page.screenshot(OUT / "stored-data.png")
+                path = media_browser_path(args.serial)
+                await page.open(f"{args.ha}{path}", args.settle)
+                await page.screenshot(OUT / "media-browser.png")
+        # The picture itself, as a notification attaches it.
+        entity = "image.noise_monitor_1_last_noise_event"
+        drawn = await picture(session, args.ha, tokens["access_token"], entity)
+        await asyncio.to_thread((OUT / "noise-event.png").write_bytes, drawn)
+        print(f"saved {(OUT / 'noise-event.png').relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

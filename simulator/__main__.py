@@ -65,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--file",
         type=Path,
         help="JSON file: a list of instruments (serial, name, model, type, features, "
+        "addons, "
         "online, measuring, last_calibration, last_sic, health, measurement_period, "
         "event_trigger, weather_override) used instead of --instruments",
     )

@@ -17,6 +17,7 @@ from .control import ControlApi
 from .data import DataApi
 from .events import event_record, trigger_name
 from .live import LiveHub
+from .media import MediaApi
 from .monitor import MonitorApi
 from .rest import RestApi
 from .shape import MeasurementShape
@@ -51,7 +52,8 @@ class Simulator(Cloud):
     sets an instrument's attributes directly calls it afterwards.
 
     Stored data (``/data/noise/measurements``, ``/data/events``,
-    ``/data/weather``) is computed from each instrument's serial,
+    ``/data/weather``, and the events' audio and time histories) is computed
+    from each instrument's serial,
     ``measurement_period``, ``event_trigger`` and the clock, agrees with the
     live levels the websockets sent, and waits while an instrument is offline:
     see ``stop_uploads``. ``measurement_shape`` lays out the measurements
@@ -76,6 +78,7 @@ class Simulator(Cloud):
         rest.add_routes(app)
         MonitorApi(self).add_routes(app)
         DataApi(self).add_routes(app)
+        MediaApi(self).add_routes(app)
         ControlApi(self, self._live.set_period).add_routes(app)
         app.router.add_get("/v1/live/{serial}", self._live.handle, name="live")
         app.on_startup.append(self._live.on_startup)
@@ -138,6 +141,7 @@ class Simulator(Cloud):
             audio=audio,
         )
         self.stored.add_event(record, start, end)
+        self.stored.remember([record])
         return record
 
     # -- the live websocket ------------------------------------------------

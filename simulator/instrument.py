@@ -35,6 +35,8 @@ class SimInstrument:
     model: str = "CR:900"
     type: str = "Noise"
     features: list[str] = field(default_factory=lambda: ["SIC", "Modem"])
+    # Subscription add-ons: with "Audio", events record audio (see media.py).
+    addons: list[str] = field(default_factory=lambda: ["Audio"])
     online: bool = True
     measuring: bool = True
     calibration_in_progress: bool = False
@@ -92,10 +94,19 @@ class SimInstrument:
             "model": self.model,
             "name": self.name,
             "image": f"https://mycirrus.cloud/images/{self.model.replace(':', '')}.png",
-            "subscription": {"status": "Active", "tier": "Pro", "addons": ["Audio"]},
+            "subscription": {
+                "status": "Active",
+                "tier": "Pro",
+                "addons": list(self.addons),
+            },
             "position": position,
             "feature": list(self.features),
         }
+
+    @property
+    def has_audio(self) -> bool:
+        """Return whether the subscription has the Audio add-on."""
+        return "Audio" in self.addons
 
     def status(self) -> dict[str, Any]:
         """Return the instrument's Status object."""

@@ -18,7 +18,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Where the middleware leaves the request's API key for the handlers.
 KEY = "mycirrus_api_key"
 
-SCOPES = {
+# The scopes each endpoint needs: one, or all of several.
+SCOPES: dict[str, str | tuple[str, ...]] = {
     "instruments": "instruments:read",
     "instrument": "instruments:read",
     "status": "instruments:read",
@@ -30,8 +31,14 @@ SCOPES = {
     "events": "data.events:read",
     "weather": "data.enviro:read",
     "live": "instruments:read",
+    "event_time_history": "data.events:read",
+    "event_audio": ("data.events:read", "data.audio:read"),
+    "recordings": "data.audio:read",
+    "recording_audio": "data.audio:read",
 }
 
+# The pieces a "huge" answer is streamed in.
+HUGE_CHUNK = 256 * 1024
 # Valid JSON up to a byte that no UTF-8 text contains.
 NOT_UTF8 = b'{"online": tr\xff\xfe}'
 
@@ -131,6 +138,8 @@ class RestApi:
             # A slow answer is a normal one, later than the client will wait.
             await asyncio.sleep(fault.delay)
             return None
+        if fault.kind == "huge":
+            return await huge_answer(request, fault.size)
         if fault.kind == "reset":
             # Drop the connection without an answer, as a failing proxy would.
             assert request.transport is not None
@@ -144,7 +153,10 @@ class RestApi:
             return json_error(
                 401, "TokenExpired", "The API key is invalid or has expired"
             )
-        if SCOPES[endpoint] not in self._sim.keys[key]:
+        needed = SCOPES[endpoint]
+        if not self._sim.keys[key].issuperset(
+            (needed,) if isinstance(needed, str) else needed
+        ):
             return json_error(
                 403, "AccessDenied", "The API key lacks the required scope"
             )
@@ -218,6 +230,25 @@ class RestApi:
             )
         status = self._sim.start_action(request.match_info["serial"], action)
         return web.json_response({"action": action, "status": status})
+
+
+async def huge_answer(request: web.Request, size: int) -> web.StreamResponse:
+    """Stream ``size`` bytes of FLAC-looking audio without saying how long."""
+    response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    chunk = bytes(HUGE_CHUNK)
+    sent = 0
+    try:
+        await response.write(b"fLaC" + chunk[4:])
+        sent = len(chunk)
+        while sent < size:
+            await response.write(chunk)
+            sent += len(chunk)
+        await response.write_eof()
+    except ConnectionError:
+        pass  # the client stopped reading, as it should past its limit
+    return response
 
 
 def faulty(fault: Fault, serial: str | None) -> web.Response:

@@ -58,6 +58,7 @@ FaultKind = Literal[
     "forbidden",
     "raw",
     "reset",
+    "huge",
 ]
 
 
@@ -76,6 +77,8 @@ class Fault:
     body: Any = None
     # For "hold": matching requests wait until this is set.
     release: asyncio.Event | None = None
+    # For "huge": how many bytes of audio are streamed (no Content-Length).
+    size: int = 33 * 1024 * 1024
 
     def matches(self, endpoint: str, serial: str | None) -> bool:
         """Return whether this fault applies to a request."""
@@ -206,8 +209,9 @@ class Cloud:
 
         Most measure in 5-minute periods, the second in 1-minute and the third
         in 15-minute ones, unless ``measurement_period`` sets them all; every
-        fourth from the first has the Weather feature. ``name`` names them, its
-        ``{n}`` counting from 1 (the names users give them in MyCirrus).
+        fourth from the first has the Weather feature; all but every sixth have
+        the Audio add-on. ``name`` names them, its ``{n}`` counting from 1 (the
+        names users give them in MyCirrus).
         """
         now = self.now()
         for index in range(count):
@@ -219,6 +223,7 @@ class Cloud:
                 boot_time=now - timedelta(days=1 + 3 * (index % 4), hours=index),
                 features=features,
                 measurement_period=measurement_period or {1: 1, 2: 15}.get(index, 5),
+                addons=[] if index % 6 == 5 else ["Audio"],
             )
             instrument.health = demo_health(index)
             instrument.last_calibration = {
@@ -253,9 +258,12 @@ class Cloud:
         delay: float = 0.0,
         status: int = 200,
         body: Any = None,
+        size: int | None = None,
     ) -> Fault:
         """Inject a fault into matching requests ``count`` times (None: always)."""
         fault = Fault(kind, serial, endpoint, count, retry_after, delay, status, body)
+        if size is not None:
+            fault.size = size
         if kind == "hold":
             fault.release = asyncio.Event()
         self.faults.append(fault)

@@ -23,6 +23,8 @@ from .instrument import SimInstrument
 from .periods import DEFAULT_VALUES, LiveLog, Site, may_exceed, period, recalculate
 from .weather import reading
 
+# Events remembered for their audio and time history, per kind of id.
+REMEMBERED = 100_000
 # A row of the measurements answer: serial, period start (POSIX s), length (s), values.
 type Row = tuple[str, int, int, dict[str, float]]
 
@@ -90,6 +92,23 @@ class StoredData:
         self.live = LiveLog()
         # serial -> (start, end, record) of the events tests added.
         self.added: dict[str, list[tuple[float, float, dict[str, Any]]]] = {}
+        # The events answered, by audio id and by time history id, as MyCirrus
+        # finds an event's audio and time history (the oldest forgotten).
+        self.by_audio: dict[str, dict[str, Any]] = {}
+        self.by_time_history: dict[str, dict[str, Any]] = {}
+
+    def remember(self, records: list[dict[str, Any]]) -> None:
+        """Keep the events answered, for their audio and time history."""
+        for record in records:
+            for ids, key in (
+                (self.by_audio, record.get("audioId")),
+                (self.by_time_history, record.get("timeHistoryId")),
+            ):
+                if key is not None:
+                    ids.pop(str(key), None)
+                    ids[str(key)] = record
+                    if len(ids) > REMEMBERED:
+                        del ids[next(iter(ids))]
 
     def add_event(self, record: dict[str, Any], start: datetime, end: datetime) -> None:
         """Store an event a test made; it shows once it has ended and is uploaded."""
@@ -171,11 +190,15 @@ class StoredData:
                     continue
                 source = period(site, moment, own, live=bucket)
                 if source.values["LAFMax"] > trigger:
-                    begins, event = event_of(serial, trigger, source)
+                    begins, event = event_of(
+                        serial, trigger, source, audio=instrument.has_audio
+                    )
                     if start <= begins < end:
                         found.append((begins, event))
         found.sort(key=lambda item: item[0])
-        return [record for _, record in found]
+        records = [record for _, record in found]
+        self.remember(records)
+        return records
 
     def weather(
         self, instrument: SimInstrument, span: tuple[float, float], now: datetime

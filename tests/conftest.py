@@ -42,7 +42,7 @@ ONLINE = "QT100001"  # online, measuring, calibrated, SIC with tone levels
 OFFLINE = "QT100002"  # offline, results kept
 CALIBRATING = "QT100003"  # calibrating now
 NEVER_CALIBRATED = "QT100004"  # never calibrated, SIC failed with an unknown word
-NO_SIC = "QT100005"  # no SIC feature, calibration failed
+NO_SIC = "QT100005"  # no SIC feature, calibration failed, no Audio add-on
 # The online instruments: each opens a live connection.
 PUSHING = (ONLINE, CALIBRATING, NEVER_CALIBRATED, NO_SIC)
 
@@ -99,6 +99,7 @@ def populate(simulator: Simulator) -> None:
         NO_SIC,
         "Loading bay",
         features=["Modem"],
+        addons=[],
         last_calibration=_calibration(5, "Failed"),
     )
     for instrument in simulator.instruments.values():

@@ -60,7 +60,9 @@ def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
                 "state": state.state if state else None,
                 # Newer releases key attributes by a StrEnum: compare as text.
                 "attributes": (
-                    {str(k): v for k, v in state.attributes.items()} if state else None
+                    {str(k): _stable(str(k), v) for k, v in state.attributes.items()}
+                    if state
+                    else None
                 ),
             }
         result[serial] = {
@@ -73,6 +75,15 @@ def dump_devices(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
             "entities": dict(sorted(entities.items())),
         }
     return dict(sorted(result.items()))
+
+
+def _stable(key: str, value: Any) -> Any:
+    """Return an attribute without what changes from run to run (an image's token)."""
+    if key == "access_token":
+        return "<token>"
+    if key == "entity_picture" and isinstance(value, str):
+        return value.partition("?")[0]
+    return value
 
 
 # Tasks that live as long as their entry: waiting for them would never end.

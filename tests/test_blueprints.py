@@ -401,3 +401,63 @@ async def test_noise_event_above_a_level(
             "entity": NOISE_EVENT,
         },
     ]
+
+
+async def test_noise_event_with_its_picture_and_audio(
+    hass: HomeAssistant, calls: list[ServiceCall]
+) -> None:
+    """The notification links the audio and shows the picture of the event."""
+    entry = MockConfigEntry(domain="mycirrus")
+    entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={("mycirrus", "QT100001")},
+        name="Site gate",
+    )
+    registry = er.async_get(hass)
+    event = registry.async_get_or_create(
+        "event", "mycirrus", "QT100001_noise_event", device_id=device.id
+    ).entity_id
+    image = registry.async_get_or_create(
+        "image", "mycirrus", "QT100001_last_noise_event", device_id=device.id
+    ).entity_id
+    hass.states.async_set(
+        image,
+        "2026-11-24T10:02:03+00:00",
+        {"entity_picture": f"/api/image_proxy/{image}?token=abc"},
+    )
+    hass.states.async_set(event, "unknown", {"event_types": ["noise_event"]})
+    data = {
+        **DATA,
+        "picture": "{{ picture }}",
+        "audio_link": "{{ audio_link }}",
+        "media_content_id": "{{ media_content_id }}",
+    }
+    inputs = {
+        "event_entities": [event],
+        "actions": [{"action": "test.record", "data": data}],
+    }
+    await async_set_up_blueprint(hass, "noise_event.yaml", inputs)
+    link = "/api/mycirrus/audio/QT100001/event/QT100001-1a2b3c4d?authSig=xyz"
+    media = "media-source://mycirrus/QT100001/event/QT100001-1a2b3c4d"
+    hass.states.async_set(
+        event,
+        "2026-11-24T10:02:20.000+00:00",
+        noise_event(92.4, "Pile driver", audio=True)
+        | {"audio_url": link, "media_content_id": media, "time_history_id": "17"},
+    )
+    await hass.async_block_till_done()
+
+    start = dt_util.as_local(datetime.fromisoformat("2026-11-24T10:02:03+00:00"))
+    assert [c.data for c in calls] == [
+        {
+            "title": "MyCirrus noise event: Site gate",
+            "message": f"Site gate: Pile driver at {start:%H:%M:%S}, 92.4 dB for "
+            f"12 s, with audio. [Play the audio]({link})\n\n"
+            f"![The event's time history](/api/image_proxy/{image}?token=abc)",
+            "entity": event,
+            "picture": f"/api/image_proxy/{image}",
+            "audio_link": link,
+            "media_content_id": media,
+        }
+    ]

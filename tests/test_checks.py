@@ -160,7 +160,7 @@ async def test_options_flow(
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {
         "scopes": "This API key was seen to have: instruments:read, "
-        "data.noise:read, data.events:read.\n"
+        "data.noise:read, data.events:read, data.audio:read.\n"
         "Seen to lack: data.system:read.\n"
         # No live data has flowed, no button was pressed, no weather asked.
         "Not used yet: data.live:read, instruments:action, data.enviro:read."
@@ -244,7 +244,7 @@ async def test_options_of_an_entry_that_is_not_set_up(
     assert result["description_placeholders"] == {
         "scopes": "Not used yet: instruments:read, data.live:read, "
         "instruments:action, data.system:read, data.noise:read, "
-        "data.events:read, data.enviro:read."
+        "data.events:read, data.enviro:read, data.audio:read."
     }
 
 
@@ -256,7 +256,7 @@ async def test_options_say_nothing_of_scopes_the_key_does_not_lack(
     # The health sensors have used data.system:read; nothing was refused.
     assert result["description_placeholders"] == {
         "scopes": "This API key was seen to have: instruments:read, "
-        "data.system:read, data.noise:read, data.events:read.\n"
+        "data.system:read, data.noise:read, data.events:read, data.audio:read.\n"
         "Not used yet: data.live:read, instruments:action, data.enviro:read."
     }
 

@@ -22,7 +22,7 @@ SCRIPT = Path(__file__).parents[1] / "scripts" / "develop_onboard.py"
 
 
 def load_script(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Load the script as `python scripts/develop_onboard.py` does, beside its labels."""
+    """Load the script as `python scripts/develop_onboard.py` does: with its labels."""
     monkeypatch.syspath_prepend(str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("develop_onboard", SCRIPT)
     assert spec is not None

@@ -87,8 +87,13 @@ async def test_each_noise_event_fires_once_in_time_order(
         "end": (NOW + timedelta(minutes=1, seconds=10)).isoformat(),
         "duration": 10.0,
         "audio": False,
+        "media_content_id": None,
+        "audio_url": None,
+        "time_history_id": None,
         "friendly_name": None,
     }
+    # When the sound started comes first, after what every event entity says.
+    assert list(events[0])[:3] == ["event_types", "event_type", "start"]
     # Uploaded hours late: it fires when it comes, once.
     simulator.stop_uploads(ONLINE, since=NOW + timedelta(minutes=6))
     simulator.add_event(ONLINE, start=NOW + timedelta(minutes=7), name="Late")

@@ -6,9 +6,10 @@ import aiohttp
 
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.ssl import get_default_context
 
 from .api import DEFAULT_BASE_URL, MyCirrusClient
@@ -23,13 +24,25 @@ from .hub import (
 from .issues import async_prune_issues
 from .model import NOT_FOUND, followed_subentries
 from .runtime import MyCirrusConfigEntry, loaded_hub
+from .services import async_setup_services
+from .views import MyCirrusAudioView
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.SENSOR,
 ]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions and the audio view, once for every entry."""
+    async_setup_services(hass)
+    hass.http.register_view(MyCirrusAudioView())
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MyCirrusConfigEntry) -> bool:

@@ -102,6 +102,12 @@ SCOPE_SYSTEM: Final = "data.system:read"
 SCOPE_NOISE: Final = "data.noise:read"
 SCOPE_EVENTS: Final = "data.events:read"
 SCOPE_ENVIRO: Final = "data.enviro:read"
+SCOPE_AUDIO: Final = "data.audio:read"
+
+# Event audio: the subscription add-on that records it, and how long a link to
+# it that Home Assistant signs (for a notification) stays valid.
+ADDON_AUDIO: Final = "Audio"
+AUDIO_LINK_VALIDITY: Final = timedelta(days=7)
 
 # Data a reauth flow is started with, naming why the key needs replacing.
 REAUTH_REASON: Final = "reauth_reason"

@@ -158,6 +158,11 @@ async def async_get_config_entry_diagnostics(
         return diagnostics
     diagnostics["polling"] = _polling(hub)
     diagnostics["stored_data"] = _stored_data(hub)
+    diagnostics["audio"] = {
+        **hub.media.access.as_dict(),
+        "clips_kept": len(hub.media.clips),
+        "time_histories_kept": len(hub.media.time_histories),
+    }
     diagnostics["instruments"] = {
         serial: _instrument(entry, hub, record)
         for serial, record in hub.records.items()

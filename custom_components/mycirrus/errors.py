@@ -20,10 +20,13 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
+    MyCirrusAudioTooLargeError,
     MyCirrusAuthenticationError,
+    MyCirrusBodyShapeError,
     MyCirrusConnectionError,
     MyCirrusError,
     MyCirrusInvalidSerialError,
+    MyCirrusNotAudioError,
     MyCirrusNotFoundError,
     MyCirrusPermissionError,
     MyCirrusRateLimitError,
@@ -174,4 +177,45 @@ def outage_error(err: object) -> UpdateFailed:
         translation_domain=DOMAIN,
         translation_key="cannot_connect",
         translation_placeholders={"error": str(err)},
+    )
+
+
+# A failed media request (audio, a list of events or recordings, a time
+# history): the translation key of what it says, and the HTTP status the audio
+# view answers with. The first row whose class the error is an instance of
+# applies. MyCirrus refusing the key is no failure of the user's login: 502.
+_MEDIA: Final[tuple[tuple[type[Exception], str, int], ...]] = (
+    (MyCirrusAudioTooLargeError, "audio_too_large", 502),
+    (MyCirrusNotAudioError, "audio_not_audio", 502),
+    (MyCirrusBodyShapeError, "media_unknown_shape", 502),
+    (MyCirrusNotFoundError, "media_not_found", 404),
+    (MyCirrusPermissionError, "media_forbidden", 403),
+    (MyCirrusAuthenticationError, "media_invalid_auth", 502),
+    (MyCirrusRateLimitError, "media_rate_limited", 503),
+    (MyCirrusError, "media_cannot_connect", 502),
+)
+
+
+def media_failure(
+    err: MyCirrusError, name: str, *, error_class: type[HomeAssistantError]
+) -> tuple[HomeAssistantError, int]:
+    """Return what a failed media request about instrument ``name`` says.
+
+    The translated error of ``error_class``, and the HTTP status that fits it.
+    """
+    key, status = next(
+        (key, status) for cls, key, status in _MEDIA if isinstance(err, cls)
+    )
+    limit = getattr(err, "limit", 0)
+    return (
+        error_class(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={
+                "name": name,
+                "error": str(err),
+                "limit": f"{limit / 1024 / 1024:g}",
+            },
+        ),
+        status,
     )

@@ -22,7 +22,7 @@ from .hub.limits.runner import LimitRunner
 from .hub.signals import event_signal, limit_event_signal
 from .limit_entity import Link, MyCirrusLimitEntity, async_add_limit_entities
 from .model import InstrumentRecord
-from .runtime import MyCirrusConfigEntry
+from .runtime import MyCirrusConfigEntry, MyCirrusHub
 
 PARALLEL_UPDATES = 0
 
@@ -76,15 +76,27 @@ async def async_setup_entry(
     )
 
 
-def event_attributes(event: NoiseEvent) -> dict[str, str | float | bool | None]:
-    """Return what an automation reads of a noise event."""
+def event_attributes(
+    hub: MyCirrusHub, serial: str, event: NoiseEvent
+) -> dict[str, str | float | bool | None]:
+    """Return what an automation reads of a noise event.
+
+    When the sound started comes first: it is what the more-info dialog
+    shows first. ``media_content_id`` plays the audio on a media player;
+    ``audio_url`` is the same audio at a path Home Assistant signed, for a
+    link in a notification; both are None where the audio cannot be played.
+    """
+    audio = hub.media.event_audio(serial, event)
     return {
-        "name": event.name,
-        "level": event.level,
         "start": event.start.isoformat(),
         "end": event.end.isoformat() if event.end else None,
         "duration": event.duration,
+        "name": event.name,
+        "level": event.level,
         "audio": event.has_audio,
+        "media_content_id": audio.media_content_id if audio else None,
+        "audio_url": hub.media.signed_path(audio) if audio else None,
+        "time_history_id": event.time_history_id,
     }
 
 
@@ -97,6 +109,8 @@ class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
     """
 
     entity_description: MyCirrusEventEntityDescription
+    # A signed link is a credential of a week: not for the history.
+    _unrecorded_attributes = frozenset({"audio_url"})
 
     async def async_added_to_hass(self) -> None:
         """Listen to the instrument's new events; fire those waiting."""
@@ -119,8 +133,11 @@ class MyCirrusNoiseEventEntity(MyCirrusDataEntity, EventEntity):
         # from unavailable sees each event.
         self.async_write_if_changed()
         for event in self.hub.stored.take_events(self.serial):
-            self._trigger_event(EVENT_NOISE, event_attributes(event))
+            self._trigger_event(
+                EVENT_NOISE, event_attributes(self.hub, self.serial, event)
+            )
             self.async_write_ha_state()
+            self.hub.media.async_fired(self.serial, event)
 
 
 class MyCirrusLimitEventEntity(MyCirrusLimitEntity, EventEntity):

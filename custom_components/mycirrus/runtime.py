@@ -6,7 +6,9 @@ Platforms, flows, diagnostics and set-up import it; the hub does not.
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant
 
+from .const import DOMAIN
 from .hub import MyCirrusHub
 
 # The hub is the runtime data: everything a loaded entry runs, in one object
@@ -20,4 +22,27 @@ def loaded_hub(entry: MyCirrusConfigEntry) -> MyCirrusHub | None:
     return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
 
 
-__all__ = ["MyCirrusConfigEntry", "MyCirrusHub", "MyCirrusRuntimeData", "loaded_hub"]
+def hub_following(hass: HomeAssistant, serial: str) -> MyCirrusHub | None:
+    """Return the hub of the loaded entry that follows an instrument, else None."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        hub: MyCirrusHub = entry.runtime_data
+        if serial in hub.records:
+            return hub
+    return None
+
+
+def loaded_hubs(hass: HomeAssistant) -> list[MyCirrusHub]:
+    """Return the hub of every loaded entry."""
+    return [
+        entry.runtime_data for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+    ]
+
+
+__all__ = [
+    "MyCirrusConfigEntry",
+    "MyCirrusHub",
+    "MyCirrusRuntimeData",
+    "hub_following",
+    "loaded_hub",
+    "loaded_hubs",
+]

@@ -1,10 +1,11 @@
-"""The MyCirrus REST client: every call goes through one ``_request``."""
+"""The MyCirrus REST client: every request goes through one ``_open``."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
@@ -17,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from ._parse import Fields, as_str
+from .audio import AudioCalls
 from .body import decode_body
 from .data import EXCERPT_LENGTH
 from .exceptions import (
@@ -40,7 +42,6 @@ from .models import (
     parse_monitor_health,
 )
 from .serial import validate_serial
-from .stored import StoredDataCalls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,8 +66,11 @@ async def _in_default_executor(function: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-class MyCirrusClient(StoredDataCalls):
+class MyCirrusClient(AudioCalls):
     """Client for the MyCirrus cloud API with an injected aiohttp session.
+
+    The stored data and audio calls come from ``StoredDataCalls`` and
+    ``AudioCalls``; every request goes through ``_open``.
 
     ``limiter`` holds the pause MyCirrus asked of the key; pass the same one to
     every client of a key so that none of them asks during the pause.
@@ -197,7 +201,9 @@ class MyCirrusClient(StoredDataCalls):
                 )
         except aiohttp.WSServerHandshakeError as err:
             retry_after = err.headers.get("Retry-After") if err.headers else None
-            raise self._error(err.status, None, retry_after, websocket=True) from err
+            raise _http_error(
+                self.limiter, err.status, None, retry_after, websocket=True
+            ) from err
         except TimeoutError as err:
             raise MyCirrusConnectionError(
                 f"Timed out after {self.request_timeout:g} s opening the live websocket"
@@ -252,67 +258,89 @@ class MyCirrusClient(StoredDataCalls):
         params: Mapping[str, str] | None = None,
     ) -> tuple[bytes, int]:
         """Make one request; return its body as received and its 2xx status."""
+        async with self._open(name, method, path, params=params) as response:
+            return await response.read(), response.status
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "application/json",
+        time_limit: float | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send one request; give its answer once it is known to be no error.
+
+        Every request goes through here: the rate-limit pause, the count, the
+        key, the time-out (``time_limit`` seconds, else the client's, for the
+        whole exchange, the reading of the body included) and the mapping of
+        errors to exceptions.
+        """
         self.limiter.check()
         self.request_counts[name] += 1
+        seconds = self.request_timeout if time_limit is None else time_limit
         try:
             async with (
-                asyncio.timeout(self.request_timeout),
+                asyncio.timeout(seconds),
                 self._session.request(
                     method,
                     f"{self.base_url}{path}",
                     params=params,
-                    headers={
-                        API_KEY_HEADER: self.__api_key,
-                        "Accept": "application/json",
-                    },
+                    headers={API_KEY_HEADER: self.__api_key, "Accept": accept},
                 ) as response,
             ):
-                raw = await response.read()
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
+                if response.status >= 400:
+                    raw = await response.read()
+                    raise _http_error(
+                        self.limiter,
+                        response.status,
+                        raw.decode("utf-8", "replace"),
+                        response.headers.get("Retry-After"),
+                    )
+                yield response
         except TimeoutError as err:
             raise MyCirrusConnectionError(
-                f"Timed out after {self.request_timeout:g} s waiting for MyCirrus"
+                f"Timed out after {seconds:g} s waiting for MyCirrus"
             ) from err
         except (aiohttp.ClientError, OSError) as err:
             raise MyCirrusConnectionError(
                 f"Could not reach MyCirrus ({type(err).__name__})"
             ) from err
 
-        if status >= 400:
-            raise self._error(status, raw.decode("utf-8", "replace"), retry_after)
-        return raw, status
 
-    def _error(
-        self,
-        status: int,
-        text: str | None,
-        retry_after: str | None,
-        *,
-        websocket: bool = False,
-    ) -> MyCirrusError:
-        """Map an HTTP error answer to the matching exception.
+def _http_error(
+    limiter: RateLimiter,
+    status: int,
+    text: str | None,
+    retry_after: str | None,
+    *,
+    websocket: bool = False,
+) -> MyCirrusError:
+    """Map an HTTP error answer to the matching exception.
 
-        A 429 also pauses every request of the key. A refused websocket
-        handshake other than 401, 403, 404 or 429 is a connection error.
-        """
-        code, description = _error_body(text)
-        message = f"MyCirrus answered HTTP {status}"
-        if code:
-            message = f"{message} {code}"
-        if description:
-            message = f"{message}: {description}"
-        if status == 429:
-            asked = _parse_retry_after(retry_after)
-            self.limiter.pause(asked)
-            return MyCirrusRateLimitError(
-                message, retry_after=asked, code=code, description=description
-            )
-        if status == 400 and code == "NotFound":
-            return MyCirrusNotFoundError(message, code=code, description=description)
-        fallback = MyCirrusConnectionError if websocket else MyCirrusResponseError
-        error_class = _STATUS_ERRORS.get(status, fallback)
-        return error_class(message, code=code, description=description)
+    A 429 also pauses every request of the key (``limiter``). A refused
+    websocket handshake other than 401, 403, 404 or 429 is a connection error.
+    """
+    code, description = _error_body(text)
+    message = f"MyCirrus answered HTTP {status}"
+    if code:
+        message = f"{message} {code}"
+    if description:
+        message = f"{message}: {description}"
+    if status == 429:
+        asked = _parse_retry_after(retry_after)
+        limiter.pause(asked)
+        return MyCirrusRateLimitError(
+            message, retry_after=asked, code=code, description=description
+        )
+    if status == 400 and code == "NotFound":
+        return MyCirrusNotFoundError(message, code=code, description=description)
+    fallback = MyCirrusConnectionError if websocket else MyCirrusResponseError
+    error_class = _STATUS_ERRORS.get(status, fallback)
+    return error_class(message, code=code, description=description)
 
 
 def _serial_path(serial: str) -> str:

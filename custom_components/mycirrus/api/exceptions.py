@@ -89,3 +89,23 @@ class MyCirrusBodyShapeError(MyCirrusResponseError):
         """Initialise the error with an excerpt of the body."""
         super().__init__(message, code=code, description=description)
         self.excerpt = excerpt
+
+
+class MyCirrusNotAudioError(MyCirrusBodyShapeError):
+    """An audio answer whose body is no audio format the client knows."""
+
+
+class MyCirrusAudioTooLargeError(MyCirrusResponseError):
+    """An audio answer longer than the client reads (``limit`` bytes)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        code: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Initialise the error with the limit it passed."""
+        super().__init__(message, code=code, description=description)
+        self.limit = limit

@@ -22,6 +22,7 @@ from .checks import CheckFollower
 from .health import MyCirrusHealthCoordinator
 from .limits import LimitsManager
 from .link import PushHooks
+from .media import EventMedia
 from .options import EntryOptions
 from .push import MyCirrusPush
 from .signals import async_tell_each, health_signal, stored_signal
@@ -117,6 +118,7 @@ class MyCirrusHub(EntryChanges):
             check_statuses=self.coordinator.async_check_now,
             on_auth_failed=self.async_auth_failed,
         )
+        self.media = EventMedia(self)
         self.actions = ActionSender(
             client,
             self.store,
@@ -157,6 +159,7 @@ class MyCirrusHub(EntryChanges):
         self._unsubscribe.append(
             self.stored.async_start(partial(self._async_tell, stored_signal))
         )
+        self._unsubscribe.append(self.media.async_start())
 
         async def stop(_event: Event) -> None:
             # A listener that fired is gone: it is not to be removed again.

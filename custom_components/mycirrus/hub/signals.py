@@ -84,3 +84,8 @@ def limit_signal(entry_id: str, subentry_id: str) -> str:
 def limit_event_signal(entry_id: str, subentry_id: str) -> str:
     """Return the signal carrying one noise limit's events (type, data)."""
     return f"{DOMAIN}_{entry_id}_limit_{subentry_id}_event"
+
+
+def last_event_signal(entry_id: str, serial: str) -> str:
+    """Return the signal carrying the noise event an instrument's entity fired last."""
+    return f"{DOMAIN}_{entry_id}_{serial}_last_event"

@@ -78,10 +78,7 @@ class StoredData:
         check_statuses: Callable[[list[str]], Awaitable[set[str]]],
         on_auth_failed: Callable[[str | None], None],
     ) -> None:
-        """Wire the refreshes; nothing is asked yet.
-
-        ``check_statuses`` asks for the statuses of instruments now.
-        """
+        """Wire the refreshes (``check_statuses`` asks statuses now), asking nothing."""
         self.hass = hass
         self.entry = entry
         self.gaps = GapTracker(hass, entry.entry_id)
@@ -93,7 +90,10 @@ class StoredData:
         # A lambda: the coordinator is made with the scopes.
         self.coordinator: StoredDataCoordinator
         serials = lambda: self.coordinator.noise_serials()  # noqa: E731, PLW0108
-        data_scopes = DataScopes(scopes, still_ours(check_statuses, serials))
+        # How the data scopes are asked (the audio asks the same way).
+        self.scopes = data_scopes = DataScopes(
+            scopes, still_ours(check_statuses, serials)
+        )
         self.coordinator = StoredDataCoordinator(
             hass,
             entry,
@@ -142,10 +142,7 @@ class StoredData:
 
     @callback
     def async_add_periods_listener(self, listener: PeriodsListener) -> CALLBACK_TYPE:
-        """Call ``listener(serial, periods)`` with the periods answers bring.
-
-        See PeriodKeeper.async_add_listener.
-        """
+        """Call ``listener(serial, periods)`` with each answer's (PeriodKeeper)."""
         return self.periods.async_add_listener(listener)
 
     def period_seconds(self, serial: str) -> float | None:
@@ -154,7 +151,7 @@ class StoredData:
 
     def granted(self, scope: str) -> bool:
         """Return whether MyCirrus answered a call needing ``scope``."""
-        return self.coordinator.scopes.granted(scope)
+        return self.scopes.granted(scope)
 
     def available(self, scope: str | None, serial: str) -> bool:
         """Return whether the last refresh answered what ``scope`` reads.
@@ -289,11 +286,16 @@ class StoredData:
     def async_options_changed(self, old: EntryOptions, new: EntryOptions) -> None:
         """Apply a new refresh interval, values, backfill or rating hours.
 
-        New rating hours need no request: the periods are at hand.
+        New rating hours need no request: the periods are at hand. A new
+        interval refreshes now, from when the next follows it: the one already
+        due may be an hour away.
         """
         coordinator = self.coordinator
         coordinator.update_interval = new.data_interval
-        if old.stored_values != new.stored_values:
+        if (
+            old.stored_values != new.stored_values
+            or old.data_interval != new.data_interval
+        ):
             self.async_refill()
         elif old.rating_hours != new.rating_hours and coordinator.last_update_success:
             self.entry.async_create_background_task(
