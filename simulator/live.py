@@ -107,6 +107,11 @@ class LiveHub:
         # Pongs go through the queue too, so that a silence stops them as well.
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
+        if not self._running:
+            # A handshake that finished while the server stops: on_shutdown has
+            # closed the others, and would leave this one to its time-out.
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutdown")
+            return ws
         assert request.transport is not None
         conn = Connection(serial, request[KEY], ws, request.transport)
         self._open(conn)
