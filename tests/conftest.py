@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta
 import logging
 import re
@@ -113,7 +113,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def loop_sees_due_timers() -> None:
+async def loop_sees_due_timers() -> None:
     """Let the event loop run a timer due at the frozen clock's very moment.
 
     Under the test plugin the loop's clock is the frozen UTC timestamp (about
@@ -122,8 +122,8 @@ def loop_sees_due_timers() -> None:
     never run, and the loop would turn without rest until time moves on,
     taking the processor from the recorder's thread.
     """
-    loop = asyncio.get_event_loop()
-    loop._clock_resolution = max(loop._clock_resolution, 1e-6)  # noqa: SLF001
+    loop = asyncio.get_running_loop()
+    loop._clock_resolution = max(loop._clock_resolution, 1e-6)
 
 
 @pytest.fixture(autouse=True)
