@@ -7,8 +7,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 import pytest
-from pytest_homeassistant_custom_component.common import MockUser
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.core import HomeAssistant
@@ -38,6 +39,33 @@ def followed(simulator: Simulator) -> list[SimInstrument]:
     return [simulator.instruments[ONLINE]]
 
 
+type Admin = tuple[MockConfigEntry, TestClient, str, dict[str, str], str]
+
+
+@pytest.fixture
+async def admin(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+    set_up: SetUp,
+) -> Admin:
+    """MyCirrus set up, then Home Assistant's APIs as its admin.
+
+    The entry first: its audio view must be registered before the HTTP
+    client freezes the routes.
+    """
+    entry = await set_up()
+    assert await async_setup_component(hass, "config", {})
+    assert await async_setup_component(hass, "websocket_api", {})
+    refresh = await hass.auth.async_create_refresh_token(
+        hass_admin_user, "https://example.com/app"
+    )
+    token = hass.auth.async_create_access_token(refresh)
+    client = await hass_client(token)
+    url = str(client.make_url("")).rstrip("/")
+    return entry, client, url, {"Authorization": f"Bearer {token}"}, token
+
+
 def card_entities(card: dict[str, Any]) -> set[str]:
     """Return every entity id a card (or a stack of cards) names."""
     found: set[str] = set()
@@ -51,23 +79,12 @@ def card_entities(card: dict[str, Any]) -> set[str]:
 
 async def test_the_demo_limit_and_its_cards(
     hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    hass_admin_user: MockUser,
-    set_up: SetUp,
+    admin: Admin,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The limit is added once, by its subentry flow; the cards name its entities."""
     onboard = load_script(monkeypatch)
-    entry = await set_up()
-    assert await async_setup_component(hass, "config", {})
-    assert await async_setup_component(hass, "websocket_api", {})
-    refresh = await hass.auth.async_create_refresh_token(
-        hass_admin_user, "https://example.com/app"
-    )
-    token = hass.auth.async_create_access_token(refresh)
-    client = await hass_client(token)
-    url = str(client.make_url("")).rstrip("/")
-    headers = {"Authorization": f"Bearer {token}"}
+    entry, client, url, headers, token = admin
     async with client.ws_connect("/api/websocket") as ws:
         api = await onboard.WebSocketApi.open(ws, token)
         for _ in range(2):  # the second run finds it
@@ -106,23 +123,12 @@ async def test_the_demo_limit_and_its_cards(
 
 async def test_the_demo_limit_is_named_in_the_language(
     hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    hass_admin_user: MockUser,
-    set_up: SetUp,
+    admin: Admin,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """In German the limit and its card are named in German."""
     onboard = load_script(monkeypatch)
-    entry = await set_up()
-    assert await async_setup_component(hass, "config", {})
-    assert await async_setup_component(hass, "websocket_api", {})
-    refresh = await hass.auth.async_create_refresh_token(
-        hass_admin_user, "https://example.com/app"
-    )
-    token = hass.auth.async_create_access_token(refresh)
-    client = await hass_client(token)
-    url = str(client.make_url("")).rstrip("/")
-    headers = {"Authorization": f"Bearer {token}"}
+    entry, client, url, headers, token = admin
     async with client.ws_connect("/api/websocket") as ws:
         api = await onboard.WebSocketApi.open(ws, token)
         subentry_id = await onboard.add_limit(api, client.session, url, headers, "de")
