@@ -429,7 +429,7 @@ def noise_events_view(rows: Rows) -> dict[str, Any]:
                     "name": label(language, "Monitor {n}: last noise event").format(
                         n=n
                     ),
-                    "show_state": True,
+                    "show_state": False,
                     "show_name": True,
                 }
                 for n, serial in enumerate(FLEET, start=1)
