@@ -23,9 +23,10 @@ class Fields:
 
     def __init__(self, data: object) -> None:
         """Index ``data`` by lower-case key; anything but an object is empty."""
+        # type() first: JSON objects are dicts, and ABC checks are slow.
         self._data: dict[str, Any] = (
             {str(key).lower(): value for key, value in data.items()}
-            if isinstance(data, Mapping)
+            if type(data) is dict or isinstance(data, Mapping)
             else {}
         )
 
@@ -56,6 +57,8 @@ def as_bool(value: Any) -> bool | None:
 
 def as_float(value: Any) -> float | None:
     """Return a finite number (or a numeric string) as a float, else None."""
+    if type(value) is float:  # the usual case first: it runs for every value
+        return value if value - value == 0 else None
     if isinstance(value, bool):
         return None
     if not isinstance(value, str | int | float):

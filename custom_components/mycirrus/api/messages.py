@@ -14,6 +14,7 @@ import json
 from typing import Any, Final
 
 from ._parse import Fields, as_bool, as_datetime, as_float, as_str
+from .body import decode_json
 
 TYPE_INSTRUMENT_STATUS: Final = "instrumentstatus"
 TYPE_LIVE_DATA: Final = "livedata"
@@ -73,11 +74,14 @@ type LiveMessage = LiveStatus | LiveData | ActionStatus | LiveError | KeepAlive
 def parse_message(text: str) -> LiveMessage | None:
     """Return the message a text frame carries, or None if it carries none."""
     try:
-        data = json.loads(text)
+        data = decode_json(text)
     except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         return None
-    if not isinstance(data, Mapping):
+    if type(data) is not dict:  # what JSON decodes an object to
         return None
+    if data.get("type") == "LiveData" and "values" in data and "action" not in data:
+        # Spelled as documented: most messages are these, a few a second.
+        return _live_data(data["values"], as_datetime(data.get("time")))
     fields = Fields(data)
     kind = (as_str(fields.get("type")) or "").lower()
     action = (as_str(fields.get("action")) or "").lower()
@@ -122,23 +126,29 @@ def _status(fields: Fields, time: datetime | None) -> LiveStatus | None:
 
 
 def _live_data(raw: Any, time: datetime | None) -> LiveData | None:
-    pairs: list[tuple[Any, Any]]
+    values: dict[str, float] = {}
     if isinstance(raw, list):
-        pairs = [
-            (Fields(item).get("name"), Fields(item).get("value"))
-            for item in raw
-            if isinstance(item, Mapping)
-        ]
+        for item in raw:
+            if type(item) is not dict and not isinstance(item, Mapping):
+                continue
+            # As documented first: this runs for every value of every message.
+            name, value = item.get("name"), item.get("value")
+            if name is None or value is None:
+                fields = Fields(item)
+                name, value = fields.get("name"), fields.get("value")
+            _keep(values, name, value)
     elif isinstance(raw, Mapping):
-        pairs = list(raw.items())
+        for name, value in raw.items():
+            _keep(values, name, value)
     else:
         return None
-    values = {
-        name: value
-        for name, value in ((as_str(n), as_float(v)) for n, v in pairs)
-        if name is not None and value is not None
-    }
     return LiveData(time=time, values=values) if values else None
+
+
+def _keep(values: dict[str, float], name: Any, value: Any) -> None:
+    """Keep a named level, if the name is text and the level a number."""
+    if (key := as_str(name)) is not None and (level := as_float(value)) is not None:
+        values[key] = level
 
 
 def _text(value: Any) -> str | None:
