@@ -13,6 +13,7 @@ import aiohttp
 from .exceptions import MyCirrusConnectionError
 from .messages import LiveMessage, parse_message
 from .models import Action
+from .silence import SilenceWatch
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class LiveConnection:
         """Wrap an open websocket."""
         self._websocket = websocket
         self.serial = serial
+        self._silence: SilenceWatch | None = None
 
     def __repr__(self) -> str:
         """Return a representation that names the instrument only."""
@@ -51,7 +53,7 @@ class LiveConnection:
         """
         while True:
             try:
-                frame = await self._websocket.receive(max_silence)
+                frame = await self._read(max_silence)
             except TimeoutError as err:
                 raise MyCirrusConnectionError(
                     f"The live websocket of {self.serial} fell silent"
@@ -74,6 +76,16 @@ class LiveConnection:
                     f"The live websocket of {self.serial} closed "
                     f"(code {self._websocket.close_code})"
                 )
+
+    async def _read(self, max_silence: float | None) -> aiohttp.WSMessage:
+        if max_silence is None:
+            return await self._websocket.receive()
+        watch = self._silence
+        if watch is None or watch.limit != max_silence:
+            if watch is not None:
+                watch.cancel()
+            watch = self._silence = SilenceWatch(max_silence)
+        return await watch.read(self._websocket.receive)
 
     async def __aiter__(self) -> AsyncIterator[LiveMessage]:
         """Yield messages until the websocket closes."""
@@ -101,6 +113,8 @@ class LiveConnection:
 
     async def close(self) -> None:
         """Close the websocket; closing a closed one does nothing."""
+        if self._silence is not None:
+            self._silence.cancel()
         if not self._websocket.closed:
             try:
                 async with asyncio.timeout(1):
