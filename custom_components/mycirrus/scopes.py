@@ -66,7 +66,10 @@ class KeyScopes:
 
     def granted(self, scope: str) -> None:
         """Note that a call needing ``scope`` worked."""
-        self._set(scope, ScopeState.GRANTED)
+        # Every live message says so: nothing to do when it is known.
+        seen = self._seen.get(scope)
+        if seen is None or seen.state is not ScopeState.GRANTED:
+            self._set(scope, ScopeState.GRANTED)
 
     def lacking(self, scope: str) -> None:
         """Note that MyCirrus refused a call for want of ``scope``."""
