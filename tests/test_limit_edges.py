@@ -24,6 +24,7 @@ from .limit_helpers import (
     MORNING,
     ZONE,
     async_add_limit,
+    async_pause,
     async_send,
     limit_entities,
 )
@@ -125,6 +126,7 @@ async def test_messages_without_the_level_or_with_no_measurement(
     runner = entry.runtime_data.limits.runners[subentry_id]
     for values in ({"LAeq": 61.0}, {"LAF": 90.0}, {"LAeq": 99999.0}, {"LAeq": 63.0}):
         await async_send(hass, freezer, simulator, entry, ONLINE, values)
+    await async_pause(hass, freezer)  # the limits have every message
     assert runner.current is not None
     assert runner.current.covered == 2.0
     assert runner.current.highest == 63.0

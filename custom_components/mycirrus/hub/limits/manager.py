@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 import logging
+import time
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -29,11 +30,11 @@ from homeassistant.util import dt as dt_util
 from ...api import Measurement
 from ...const import SUBENTRY_TYPE_LIMIT
 from ...issues import async_prune_limit_issues, async_raise_limit_issue
-from ...levels import LIVE_VALUES, plausible
+from ...levels import LIVE_VALUES
 from ..signals import limit_event_signal, limit_signal
+from .batch import LiveRoutes
 from .config import LimitConfig, time_text
 from .display import LimitState
-from .feed import LiveFeed
 from .periods import PeriodCache, values_of
 from .runner import LimitHooks, LimitRunner
 from .schedule import Schedule
@@ -47,7 +48,9 @@ _DAY: Final = 86400.0
 
 
 def _now() -> float:
-    return dt_util.utcnow().timestamp()
+    # POSIX time, as dt_util.utcnow().timestamp() (and as frozen in tests),
+    # without making a datetime for every live message.
+    return time.time()
 
 
 class LimitsManager:
@@ -73,9 +76,7 @@ class LimitsManager:
         self._changed = changed
         self.configs: dict[str, LimitConfig] = {}
         self.runners: dict[str, LimitRunner] = {}
-        self._feeds: dict[str, LiveFeed] = {}
-        # serial -> [(live value in lower case, runners)]
-        self._routes: dict[str, list[tuple[str, list[LimitRunner]]]] = {}
+        self._live = LiveRoutes()
         self._periods = PeriodCache(period_seconds)
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._midnight: CALLBACK_TYPE | None = None
@@ -102,7 +103,7 @@ class LimitsManager:
         for runner in self.runners.values():
             runner.stop()
         self.runners.clear()
-        self._routes.clear()
+        self._live.route([])
         while self._unsubscribe:
             self._unsubscribe.pop()()
         if self._midnight is not None:
@@ -137,6 +138,7 @@ class LimitsManager:
         """Start, restart or stop limits after the entry's subentries changed."""
         if not self.started:
             return
+        self._live.flush()
         configs = self._read()
         followed = set(self._followed())
         wanted = {s: c for s, c in configs.items() if c.serial in followed}
@@ -158,10 +160,9 @@ class LimitsManager:
         if configs != self.configs:
             self._forget_old_entities(configs)
         self.configs = configs
-        self._route()
+        self._live.route(self.runners.values())
         self._periods.keep_only(followed)
-        for serial in set(self._feeds) - followed:
-            del self._feeds[serial]
+        self._live.keep_only(followed)
         if self.runners != before:
             self._changed()
 
@@ -191,8 +192,15 @@ class LimitsManager:
             runner.take_stored(values_of(periods, config.value))
 
     def _timer(self, at: float, action: Callable[[], None]) -> CALLBACK_TYPE:
+        @callback
+        def run(_now: datetime) -> None:
+            # A window ends or starts: it has every message, and then new room.
+            self._live.flush()
+            action()
+            self._live.measure_room()
+
         return async_track_point_in_utc_time(
-            self.hass, callback(lambda _now: action()), dt_util.utc_from_timestamp(at)
+            self.hass, run, dt_util.utc_from_timestamp(at)
         )
 
     def _forget_old_entities(self, configs: Mapping[str, LimitConfig]) -> None:
@@ -211,14 +219,6 @@ class LimitsManager:
             ):
                 registry.async_remove(registered.entity_id)
 
-    def _route(self) -> None:
-        routes: dict[str, dict[str, list[LimitRunner]]] = {}
-        for runner in self.runners.values():
-            config = runner.config
-            by_value = routes.setdefault(config.serial, {})
-            by_value.setdefault(config.live_value.lower(), []).append(runner)
-        self._routes = {serial: list(v.items()) for serial, v in routes.items()}
-
     # -- their data -------------------------------------------------------------
 
     @callback
@@ -226,21 +226,7 @@ class LimitsManager:
         self, serial: str, sent: datetime | None, values: Mapping[str, float]
     ) -> None:
         """Hand one live message (names in lower case) to the instrument's limits."""
-        routes = self._routes.get(serial)
-        if not routes:
-            return
-        now = _now()
-        feed = self._feeds.get(serial)
-        if feed is None:
-            feed = self._feeds[serial] = LiveFeed()
-        end, seconds = feed.take(sent, now)
-        for name, runners in routes:
-            value = values.get(name)
-            if value is None or not plausible(value):
-                continue
-            rate = 10 ** (value / 10)
-            for runner in runners:
-                runner.take_live(end, seconds, value, rate, now)
+        self._live.take(serial, sent, values, _now())
 
     @callback
     def async_take_periods(self, serial: str, measurements: list[Measurement]) -> None:
@@ -264,12 +250,16 @@ class LimitsManager:
     ) -> None:
         """Hand periods to a limit, unless it stopped meanwhile."""
         if self.runners.get(runner.subentry_id) is runner:
+            serial = runner.config.serial
+            self._live.flush(serial)
             runner.take_stored(periods)
+            self._live.measure_room(serial)
 
     # -- the clock ----------------------------------------------------------------
 
     @callback
-    def _async_tick(self, _now: datetime) -> None:
+    def _async_tick(self, _time: datetime) -> None:
+        self._live.before_tick(_now())
         for runner in list(self.runners.values()):
             runner.tick()
 
@@ -283,6 +273,7 @@ class LimitsManager:
     def _async_midnight(self, _now: datetime) -> None:
         """Start the day's counts again; forget the periods of the day before last."""
         self._schedule_midnight()
+        self._live.flush()
         self._periods.forget_before(dt_util.start_of_local_day().timestamp() - _DAY)
         for runner in list(self.runners.values()):
             runner.new_day()

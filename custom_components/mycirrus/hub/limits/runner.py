@@ -179,13 +179,12 @@ class LimitRunner:
             if tally is None:
                 return
         flags = tally.add_live(end, seconds, value, rate)
-        self._live_at = now
-        self._pause_shown = False
+        self.flowing(now)
         if flags[0] and tally.exceeded_at is None:
             self._certain(tally, now)
         if tally is self.current and flags != self.display.flags:
             self._publish(now, force=True)
-        elif now - self.display.checked_at >= MIN_GAP:
+        elif self.due(now):
             self._publish(now)
 
     def take_stored(self, periods: Iterable[tuple[float, float, float]]) -> None:
@@ -240,6 +239,15 @@ class LimitRunner:
         self.verdicts.forget_before(self.schedule.midnight(now) - _DAY)
         self._publish(now, force=True)
 
+    def due(self, now: float) -> bool:
+        """Return whether the next tick shows the level as it is (see Display)."""
+        return now - self.display.checked_at >= MIN_GAP
+
+    def flowing(self, at: float) -> None:
+        """Hear that a live message came at ``at``, still on its way here."""
+        self._live_at = at
+        self._pause_shown = False
+
     def tick(self) -> None:
         """Show what the live messages left when they pause, or what stood long."""
         now = self._hooks.clock()
@@ -247,13 +255,8 @@ class LimitRunner:
         if paused and not self._pause_shown:
             self._pause_shown = True
             self._publish(now, force=True)
-        elif now - self.display.checked_at >= MIN_GAP:
+        elif self.due(now):
             self._publish(now)
-
-    def exceedances_today(self, now: float) -> int:
-        """Return the windows exceeded since local midnight."""
-        running = [t for t in (self.current, *self.pending.values()) if t is not None]
-        return self.verdicts.count(self.schedule.midnight(now), running)
 
     # -- what the entities show -------------------------------------------------
 
@@ -266,7 +269,9 @@ class LimitRunner:
 
     def _fresh(self, now: float) -> LimitState:
         tally = self.current
-        count = self.exceedances_today(now)
+        # The windows exceeded since local midnight.
+        running = [t for t in (tally, *self.pending.values()) if t is not None]
+        count = self.verdicts.count(self.schedule.midnight(now), running)
         if tally is None:
             return LimitState(
                 exceedances_today=count, next_start=self.schedule.next_start(now)

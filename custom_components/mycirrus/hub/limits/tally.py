@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 import math
+from typing import Final
 
 from ...budget import TOLERANCE, above, budget, mean_level
 from .config import LimitConfig
@@ -24,16 +25,21 @@ _COVERED = 1.0
 
 type Bucket = list[float]  # [energy, seconds, highest]
 
+# The flags (certain, warning) a window can have.
+_EXCEEDED: Final = (True, True)
+_WARNING: Final = (False, True)
+_CALM: Final = (False, False)
+
 
 class WindowTally:
     """The energy, coverage and highest level of one window so far."""
 
     __slots__ = (
         "_bucket",
-        "_budget",
         "_live",
         "_minute",
         "_stored_minutes",
+        "budget",
         "end",
         "exceeded_at",
         "limit",
@@ -60,7 +66,7 @@ class WindowTally:
         self.shortened = window.shortened
         self.limit = limit
         self.maximum = maximum
-        self._budget = budget(limit, window.seconds) * (1 + TOLERANCE)
+        self.budget = budget(limit, window.seconds) * (1 + TOLERANCE)
         self.warn_level = limit - margin
         self.warn_rate = 10 ** (self.warn_level / 10)
         # When the exceedance was first certain (the exceeded event fired).
@@ -99,7 +105,7 @@ class WindowTally:
 
         ``rate`` is 10^(value/10). The part before the window is left out.
         Returns the window's flags (see ``flags``): this runs for every live
-        message of every limit, so it does the sums once.
+        message of every limit, so it does the sums once and allocates nothing.
         """
         if end - seconds < self.start:
             seconds = max(0.0, end - self.start)
@@ -110,7 +116,8 @@ class WindowTally:
             if bucket is None:
                 bucket = self._live[minute] = [0.0, 0.0, -math.inf]
             self._bucket = bucket
-        bucket = self._bucket
+        else:
+            bucket = self._bucket
         energy = seconds * rate
         bucket[0] += energy
         bucket[1] += seconds
@@ -125,10 +132,12 @@ class WindowTally:
         if self.maximum:
             return self.flags(self.warn_level, 0.0)
         spent = self.live_energy + self.stored_energy
-        if spent > self._budget:
-            return True, True
+        if spent > self.budget:
+            return _EXCEEDED
         covered = self.live_seconds + self.stored_seconds
-        return False, spent >= covered * self.warn_rate
+        if covered > 0 and spent >= covered * self.warn_rate:
+            return _WARNING
+        return _CALM
 
     def add_stored(self, periods: Iterable[tuple[float, float, float]]) -> bool:
         """Take stored periods (start, end, value); return whether they changed it.
@@ -197,7 +206,7 @@ class WindowTally:
         """Return whether the window is over its limit whatever comes."""
         if self.maximum:
             return above(self.highest, self.limit)
-        return self.live_energy + self.stored_energy > self._budget
+        return self.live_energy + self.stored_energy > self.budget
 
     @property
     def exceeded(self) -> bool:
@@ -218,22 +227,10 @@ class WindowTally:
             certain = top > self.limit + TOLERANCE * abs(self.limit)
             return certain, certain or top >= level
         spent = self.live_energy + self.stored_energy
-        if spent > self._budget:
+        if spent > self.budget:
             return True, True
         covered = self.live_seconds + self.stored_seconds
         return False, covered > 0 and spent >= covered * rate
-
-    def warns(self, level: float, rate: float) -> bool:
-        """Return whether the window so far is at or over ``level`` (rate 10^(L/10)).
-
-        Its LAeq, or its highest level; always when its exceedance is certain.
-        """
-        if self.certain:
-            return True
-        if self.maximum:
-            top = self.highest
-            return top is not None and top >= level
-        return self.covered > 0 and self.energy >= self.covered * rate
 
     @property
     def stored_complete(self) -> bool:
@@ -269,7 +266,7 @@ class WindowTally:
             end, value = self.stored[start]
             spent += (end - start) * 10 ** (value / 10)
             if (self.maximum and above(value, self.limit)) or (
-                not self.maximum and spent > self._budget
+                not self.maximum and spent > self.budget
             ):
                 return end
         return self.end if self.exceeded else None
