@@ -158,7 +158,10 @@ class PeriodKeeper:
         for serial, recent in found.recent.items():
             if serial in still:
                 for listener in list(self._listeners):
-                    listener(serial, recent)
+                    # An instrument at a time, each in its own turn of the
+                    # loop: two days of one-minute periods of fifty
+                    # instruments cost a listener about 0.1 s.
+                    self.hass.loop.call_soon(listener, serial, recent)
 
     async def async_ratings(
         self, now: datetime, tz: tzinfo, hours: RatingHours
