@@ -71,14 +71,19 @@ class Pair:
         self.batch = LiveBatch([self.batched.runner])
         self.handed = 0
 
-    def send(self, seconds: float, level: float) -> None:
+    def send(self, seconds: float, level: float, *, lag: float = 0.0) -> None:
+        """Move on ``seconds``; a message of ``seconds`` up to ``lag`` s ago."""
         for side in (self.direct, self.batched):
             side.clock.to(side.clock.now + seconds)
         now = self.direct.clock.now
+        self.take(now - lag, seconds, level, now)
+
+    def take(self, end: float, seconds: float, level: float, now: float) -> None:
+        """Hand a message to both at ``now``, timers due or not."""
         rate = 10 ** (level / 10)
-        self.direct.runner.take_live(now, seconds, level, rate, now)
+        self.direct.runner.take_live(end, seconds, level, rate, now)
         assert self.batch is not None
-        self.batch.take(now, seconds, level, rate, now)
+        self.batch.take(end, seconds, level, rate, now)
         assert self.batched.runner._flags() == self.direct.runner._flags()
         assert kinds(self.batched) == kinds(self.direct)
 
@@ -174,3 +179,73 @@ def test_a_batch_waits_while_nothing_can_change() -> None:
     assert current.level == pytest.approx(by_hand)
     assert pair.batched.runner._flags() == (False, True)
     pair.finish()
+
+
+@pytest.mark.parametrize("lag", [10.0, 10.25])
+def test_messages_of_a_clock_behind_across_the_end_of_the_period(lag: float) -> None:
+    """The cloud's clock 10 s behind: the period's last window gets its last seconds.
+
+    Messages of 69 dB, then 100 dB from 18:00 by Home Assistant's clock: the
+    messages stamped before 18:00 belong to the window 17:55-18:00, which has
+    ended when they come. With a lag of exactly 10 s one of them ends on 18:00.
+    """
+    pair = Pair(limit(window=5, end=time(18)), at("2026-11-24 17:55:00"))
+    period_end = at("2026-11-24 18:00")
+    pair.send(11.0, 69.0, lag=lag)
+    for _ in range(298):
+        level = 69.0 if pair.direct.clock.now < period_end else 100.0
+        pair.send(1.0, level, lag=lag)
+    assert kinds(pair.direct) == ["exceeded"]
+    pair.finish()
+    (last,) = tallies(pair.batched.runner)
+    assert last.covered == tallies(pair.direct.runner)[0].covered
+
+
+def test_a_boundary_timer_that_fires_late() -> None:
+    """Messages of the next window come before the boundary's timer runs.
+
+    The first of them rolls the window; the timer, when it runs, does nothing,
+    and no timer is left over: after stop() nothing fires.
+    """
+    boundary = at("2026-11-24 08:05")
+    pair = Pair(limit(window=5), at("2026-11-24 08:04"))
+    for _ in range(59):
+        pair.send(1.0, 65.0)
+    assert pair.direct.clock.now == boundary - 1
+    for side in (pair.direct, pair.batched):
+        side.clock.now = boundary + 2  # the loop was busy: the timer waits
+    pair.take(boundary + 1, 1.0, 65.0, boundary + 1)
+    pair.take(boundary + 2, 1.0, 65.0, boundary + 2)
+    for side in (pair.direct, pair.batched):
+        side.clock.to(boundary + 2.01)
+    pair.finish()
+    for side in (pair.direct, pair.batched):
+        assert side.runner.current is not None
+        assert side.runner.current.covered == 2.0
+        live_timers = [entry for *_, entry in side.clock._timers if entry[1]]
+        side.runner.stop()
+        fired = len(side.events)
+        side.clock.to(boundary + 3600)
+        assert len(side.events) == fired
+    assert len(live_timers) == 2  # the next boundary, the closing of 08:00-08:05
+
+
+def test_a_message_that_ends_with_the_window() -> None:
+    """Whole-second stamps: a message ends on 08:05, taken before the timer runs.
+
+    Counted message by message, it is the next window's (and covers none of
+    it); the minute's other messages stay the ended window's.
+    """
+    boundary = at("2026-11-24 08:05")
+    pair = Pair(limit(window=5), at("2026-11-24 08:04"))
+    for _ in range(59):
+        pair.send(1.0, 65.0)
+    for side in (pair.direct, pair.batched):
+        side.clock.now = boundary
+    pair.take(boundary, 1.0, 66.0, boundary)
+    pair.send(1.0, 65.0)
+    pair.finish()
+    ended, current = tallies(pair.batched.runner)
+    assert ended.covered == 59.0
+    assert current.covered == 1.0
+    assert current.highest == 66.0

@@ -33,6 +33,7 @@ from .tally import WindowTally
 
 _MINUTE = 60
 _NO_LIMIT: Final = (math.inf, math.inf, math.inf)
+_SURE: Final = 1 - 1e-9
 
 
 class LiveRoutes:
@@ -113,6 +114,7 @@ class LiveBatch:
         "_end",
         "_energy",
         "_highest",
+        "_latest",
         "_minute",
         "_now",
         "_room_energy",
@@ -129,6 +131,7 @@ class LiveBatch:
         self._end = self._now = 0.0
         self._energy = self._seconds = 0.0
         self._highest = -math.inf
+        self._latest = -math.inf  # the end of the newest message taken
         # Nothing known yet of the limits' room: the first message goes on.
         self._room_energy = self._room_seconds = self._room_level = -math.inf
 
@@ -145,8 +148,10 @@ class LiveBatch:
         if minute != self._minute:
             self.flush()
             self._minute = minute
-        if end - seconds < minute * _MINUTE or end > (minute + 1) * _MINUTE:
-            # Across the start of a minute: a window may begin inside it.
+        self._latest = end
+        if end - seconds < minute * _MINUTE or end >= (minute + 1) * _MINUTE:
+            # Across the start of a minute, or ending with the minute: a
+            # window may begin or end there.
             self.flush()
             self._hand(end, seconds, value, rate, now)
             return
@@ -196,16 +201,22 @@ class LiveBatch:
         """Learn again how much the limits let wait (their windows changed)."""
         room_energy = room_seconds = room_level = math.inf
         for runner in self.runners:
-            energy, span, level = room(runner.current)
-            room_energy = min(room_energy, energy)
-            room_seconds = min(room_seconds, span)
-            room_level = min(room_level, level)
-        self._room_energy = room_energy
-        self._room_seconds = room_seconds
-        self._room_level = room_level
+            # The windows a message can still reach: a late message (its
+            # end no earlier than the one before) may go to one that ended.
+            for tally in (runner.current, *runner.pending.values()):
+                if tally is not None and tally.end > self._latest:
+                    energy, span, level = room(tally)
+                    room_energy = min(room_energy, energy)
+                    room_seconds = min(room_seconds, span)
+                    room_level = min(room_level, level)
+        # A hair less: the sums of a batch and of its messages may differ in
+        # the last digit.
+        self._room_energy = room_energy * _SURE
+        self._room_seconds = room_seconds * _SURE
+        self._room_level = room_level - 1e-9
 
 
-def room(tally: WindowTally | None) -> tuple[float, float, float]:
+def room(tally: WindowTally) -> tuple[float, float, float]:
     """Return how much live data a window may take before its flags could change.
 
     The energy (seconds x 10^(L/10)), the seconds and the level of live
@@ -213,11 +224,8 @@ def room(tally: WindowTally | None) -> tuple[float, float, float]:
     more energy than the budget left may make the exceedance certain; the
     warning turns on only with energy over its own margin, off only with time
     that dilutes the level under it. Messages of minutes the stored periods
-    cover count for nothing, so these are bounds. Outside the schedule there is
-    no window: its start comes with a timer.
+    cover count for nothing, so these are bounds.
     """
-    if tally is None:
-        return _NO_LIMIT
     certain, warning = tally.flags(tally.warn_level, tally.warn_rate)
     if certain:
         return _NO_LIMIT

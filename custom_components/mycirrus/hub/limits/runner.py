@@ -65,6 +65,7 @@ class LimitRunner:
         self.pending: dict[float, WindowTally] = {}
         self._close_timers: dict[float, Callable[[], None]] = {}
         self._boundary: Callable[[], None] | None = None
+        self._entered_at = 0.0
         self.verdicts = Verdicts(self._tally)
         self.display = Display()
         self.started_at = 0.0
@@ -101,14 +102,20 @@ class LimitRunner:
         return WindowTally.of(window, self.config)
 
     def _enter(self, now: float) -> None:
+        self._entered_at = now
         window = self.schedule.window_at(now)
         self.current = None if window is None else self._tally(window)
         at = window.end if window is not None else self.schedule.next_start(now)
         if at is not None:
-            self._boundary = self._hooks.timer(at, self._async_boundary)
+            self._boundary = self._hooks.timer(at, lambda: self._async_boundary(at))
 
-    def _async_boundary(self) -> None:
-        """Close the window that ended, or enter the period that starts."""
+    def _async_boundary(self, at: float) -> None:
+        """Close the window that ended, or enter the period that starts.
+
+        Not if a live message already rolled past ``at`` as the timer fired.
+        """
+        if self._entered_at >= at:
+            return
         self._boundary = None
         now = self._hooks.clock()
         self._roll(now)
@@ -188,11 +195,7 @@ class LimitRunner:
             self._publish(now)
 
     def take_stored(self, periods: Iterable[tuple[float, float, float]]) -> None:
-        """Take stored periods (start, end, value), oldest first.
-
-        Those of windows that ended before today are of no use: the count is
-        today's, and no window that could still close is that old.
-        """
+        """Take stored periods (start, end, value), oldest first, of today's windows."""
         now = self._hooks.clock()
         midnight = self.schedule.midnight(now)
         cutoff = midnight - self._reach
@@ -215,8 +218,8 @@ class LimitRunner:
     def _for_stored(self, window: Window, midnight: float) -> WindowTally | None:
         """Return the tally a stored period of ``window`` goes to, if any.
 
-        None for a window that closed (its verdict is final), and for one read
-        back that ended before ``midnight`` (it cannot count today).
+        None for a closed window, and for one read back that ended before
+        ``midnight`` (it cannot count today).
         """
         current = self.current
         if current is not None and window.start == current.start:
@@ -230,8 +233,6 @@ class LimitRunner:
         ):
             return None
         return self.verdicts.read_back(window)
-
-    # -- the day ----------------------------------------------------------------
 
     def new_day(self) -> None:
         """Local midnight: the count starts again; forget the day before last."""
@@ -257,8 +258,6 @@ class LimitRunner:
             self._publish(now, force=True)
         elif self.due(now):
             self._publish(now)
-
-    # -- what the entities show -------------------------------------------------
 
     def _flags(self) -> tuple[bool, bool]:
         """Return whether the current window is exceeded, and whether it warns."""
