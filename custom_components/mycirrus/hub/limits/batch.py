@@ -6,11 +6,12 @@ kept per minute. So the messages of a minute are summed here once and handed
 to the limits together, as one span, when it matters:
 
 - when a limit's flags (exceeded, warning) could change with the next
-  message: each limit says how much energy, how many seconds or how high a
-  level the batch may hold before they could (``LimitRunner.room``), so the
-  moment of an exceedance is still the message that makes it certain;
+  message: each window a message can still reach says how much energy, how
+  many seconds or how high a level the batch may hold before they could
+  (``room``), so the moment of an exceedance is still the message that makes
+  it certain;
 - when the minute ends, and for a message that spans the start of a minute
-  (a window may start there);
+  or ends with it (a window may start or end there);
 - when the limits must be current: before their clock ticks to show a level,
   before stored periods, a window's end or a change of limits.
 
