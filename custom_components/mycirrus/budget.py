@@ -64,9 +64,14 @@ def headroom(limit: float, window: float, spent: float, left: float) -> float | 
     return 10 * math.log10(remaining / left)
 
 
+def over(limit: float) -> float:
+    """Return the level a level must be above to be over ``limit`` (rounding aside)."""
+    return limit + TOLERANCE * abs(limit)
+
+
 def above(level: float | None, limit: float) -> bool:
     """Return whether a level (a window's LAeq, or a maximum) is over ``limit``."""
-    return level is not None and level > limit + TOLERANCE * abs(limit)
+    return level is not None and level > over(limit)
 
 
 def maximum_headroom(limit: float, highest: float | None) -> float | None:

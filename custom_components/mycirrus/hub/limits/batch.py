@@ -26,7 +26,7 @@ from datetime import datetime
 import math
 from typing import Final
 
-from ...budget import TOLERANCE
+from ...budget import over
 from ...levels import plausible
 from .feed import LiveFeed
 from .runner import PAUSE, LimitRunner
@@ -112,7 +112,6 @@ class LiveBatch:
     """The live messages of one level of one instrument not yet handed on."""
 
     __slots__ = (
-        "_end",
         "_energy",
         "_highest",
         "_latest",
@@ -129,7 +128,7 @@ class LiveBatch:
         """Batch the messages for ``runners`` (their limits follow one level)."""
         self.runners = tuple(runners)
         self._minute = -1
-        self._end = self._now = 0.0
+        self._now = 0.0
         self._energy = self._seconds = 0.0
         self._highest = -math.inf
         self._latest = -math.inf  # the end of the newest message taken
@@ -149,18 +148,18 @@ class LiveBatch:
         if minute != self._minute:
             self.flush()
             self._minute = minute
-        self._latest = end
         if end - seconds < minute * _MINUTE or end >= (minute + 1) * _MINUTE:
             # Across the start of a minute, or ending with the minute: a
             # window may begin or end there.
             self.flush()
+            self._latest = end
             self._hand(end, seconds, value, rate, now)
             return
         self._energy += seconds * rate
         self._seconds += seconds
         if value > self._highest:  # noqa: PLR1730 - runs for every message
             self._highest = value
-        self._end, self._now = end, now
+        self._latest, self._now = end, now
         if (
             self._energy >= self._room_energy
             or self._seconds >= self._room_seconds
@@ -189,7 +188,8 @@ class LiveBatch:
         energy, highest = self._energy, self._highest
         self._energy = self._seconds = 0.0
         self._highest = -math.inf
-        self._hand(self._end, seconds, highest, energy / seconds, self._now)
+        # What waits ends with the newest message taken.
+        self._hand(self._latest, seconds, highest, energy / seconds, self._now)
 
     def _hand(
         self, end: float, seconds: float, value: float, rate: float, now: float
@@ -231,11 +231,12 @@ def room(tally: WindowTally) -> tuple[float, float, float]:
     if certain:
         return _NO_LIMIT
     if tally.maximum:
-        top = tally.limit + TOLERANCE * abs(tally.limit)
-        return math.inf, math.inf, top if warning else tally.warn_level
+        top = over(tally.limit) if warning else tally.warn_level
+        return math.inf, math.inf, top
     spent = tally.live_energy + tally.stored_energy
     left = tally.budget - spent
-    over = spent - (tally.live_seconds + tally.stored_seconds) * tally.warn_rate
+    # The energy beyond (or, negative, short of) the warning's level so far.
+    beyond = spent - (tally.live_seconds + tally.stored_seconds) * tally.warn_rate
     if warning:
-        return left, over / tally.warn_rate, math.inf
-    return min(left, -over), math.inf, math.inf
+        return left, beyond / tally.warn_rate, math.inf
+    return min(left, -beyond), math.inf, math.inf

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import math
 from typing import Final
 
-from ...budget import TOLERANCE, above, budget, mean_level
+from ...budget import TOLERANCE, above, budget, mean_level, over
 from .config import LimitConfig
 from .schedule import Window
 
@@ -219,12 +219,13 @@ class WindowTally:
     def flags(self, level: float, rate: float) -> tuple[bool, bool]:
         """Return whether the window is over its limit for certain, and warns.
 
-        What ``certain`` and ``warns`` say, the cheap way: it runs for every
-        live message of every limit.
+        What ``certain`` says, and whether the window so far is at or over
+        ``level`` (rate 10^(L/10)), the cheap way: it runs for every live
+        message of every limit.
         """
         if self.maximum:
             top = max(self.live_highest, self.stored_highest)
-            certain = top > self.limit + TOLERANCE * abs(self.limit)
+            certain = top > over(self.limit)
             return certain, certain or top >= level
         spent = self.live_energy + self.stored_energy
         if spent > self.budget:
