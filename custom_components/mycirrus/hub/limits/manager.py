@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 import time
 from typing import Any, Final
@@ -184,20 +185,28 @@ class LimitsManager:
             subentry_id,
             config,
             Schedule(config, dt_util.get_default_time_zone()),
-            LimitHooks(publish=publish, fire=fire, timer=self._timer, clock=_now),
+            LimitHooks(
+                publish=publish,
+                fire=fire,
+                timer=partial(self._timer, config.serial),
+                clock=_now,
+            ),
         )
         self.runners[subentry_id] = runner
         runner.start()
         if periods := self._periods.kept(config.serial):
             runner.take_stored(values_of(periods, config.value))
 
-    def _timer(self, at: float, action: Callable[[], None]) -> CALLBACK_TYPE:
+    def _timer(
+        self, serial: str, at: float, action: Callable[[], None]
+    ) -> CALLBACK_TYPE:
         @callback
         def run(_now: datetime) -> None:
-            # A window ends or starts: it has every message, and then new room.
-            self._live.flush()
+            # A window of the instrument ends or starts: it has every message,
+            # and then new room.
+            self._live.flush(serial)
             action()
-            self._live.measure_room()
+            self._live.measure_room(serial)
 
         return async_track_point_in_utc_time(
             self.hass, run, dt_util.utc_from_timestamp(at)
